@@ -1,0 +1,239 @@
+// The device's data layer: PouchDB replicas (one per database the user may open) and
+// the Dexie read model fed from them. Invariants:
+//  - every write goes to PouchDB first; the read model and outbox are updated before
+//    the write's promise resolves, so the screen shows it at once;
+//  - the read model is derived: a projector follows each replica's changes feed from a
+//    stored cursor, so anything missed (a crash between the two writes) is caught up;
+//  - the outbox lists this device's writes the server has not confirmed; it only
+//    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them).
+import { newEventId } from './ids';
+import {
+	openLocal,
+	openRemote,
+	pushOnce,
+	type ChangeRow,
+	type Database,
+	type PouchDoc
+} from './pouch';
+import { projectDoc } from './projection';
+import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './read-model';
+
+interface Feed {
+	db: Database;
+	cancel(): void;
+	/** Resolves when the projector has processed everything queued so far. */
+	idle(): Promise<void>;
+}
+
+export class StorageError extends Error {
+	constructor(
+		message: string,
+		override readonly cause?: unknown
+	) {
+		super(message);
+		this.name = 'StorageError';
+	}
+}
+
+export class LocalStore {
+	#feeds = new Map<string, Feed>();
+
+	constructor(readonly rm: ReadModel = readModel) {}
+
+	/** A stable random id for this browser profile; never replicated, never personal. */
+	async deviceId(): Promise<string> {
+		const row = await this.rm.device.get('deviceId');
+		if (typeof row?.value === 'string') return row.value;
+		const id = `dev-${newEventId()}`;
+		await this.rm.device.put({ key: 'deviceId', value: id });
+		return id;
+	}
+
+	async getDevice<T>(key: string): Promise<T | undefined> {
+		return (await this.rm.device.get(key))?.value as T | undefined;
+	}
+
+	async setDevice(key: string, value: unknown): Promise<void> {
+		await this.rm.device.put({ key, value });
+	}
+
+	async deleteDevice(key: string): Promise<void> {
+		await this.rm.device.delete(key);
+	}
+
+	/** Opens replicas for these databases (closing any others) and starts projecting. */
+	async open(dbNames: readonly string[]): Promise<void> {
+		for (const [name, feed] of this.#feeds) {
+			if (!dbNames.includes(name)) {
+				feed.cancel();
+				this.#feeds.delete(name);
+				await feed.db.close();
+			}
+		}
+		for (const name of dbNames) {
+			if (!this.#feeds.has(name)) this.#feeds.set(name, await this.#startFeed(name));
+		}
+	}
+
+	get openDbs(): string[] {
+		return [...this.#feeds.keys()];
+	}
+
+	replica(dbName: string): Database {
+		const feed = this.#feeds.get(dbName);
+		if (!feed) throw new StorageError(`database not open: ${dbName}`);
+		return feed.db;
+	}
+
+	/** Writes new documents to one database; resolves once they are on screen. */
+	async write(dbName: string, docs: PouchDoc[]): Promise<void> {
+		const db = this.replica(dbName);
+		let results;
+		try {
+			results = await db.bulkDocs(docs);
+		} catch (e) {
+			throw new StorageError(describe(e), e);
+		}
+		const failed = results.find((r) => r.error);
+		if (failed) throw new StorageError(`${failed.error}: ${failed.reason ?? failed.id}`);
+		const now = new Date().toISOString();
+		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
+			for (let i = 0; i < docs.length; i++) {
+				const rev = results[i].rev ?? '';
+				await projectDoc(this.rm, { ...docs[i], _rev: rev });
+				await this.rm.outbox.put({
+					docId: docs[i]._id,
+					db: dbName,
+					rev,
+					type: String(docs[i].type ?? ''),
+					writtenAt: now
+				});
+			}
+		});
+	}
+
+	/** Removes outbox rows the server has acknowledged (by id and revision). */
+	async confirmSent(dbName: string, docs: { _id: string; _rev?: string }[]): Promise<void> {
+		if (docs.length === 0) return;
+		await this.rm.transaction('rw', this.rm.outbox, async () => {
+			for (const d of docs) {
+				const row = await this.rm.outbox.get(d._id);
+				if (row && row.db === dbName && (!d._rev || row.rev === d._rev)) {
+					await this.rm.outbox.delete(d._id);
+				}
+			}
+		});
+	}
+
+	/** Asks the server which outbox rows it already holds and drops those. */
+	async reconcileOutbox(dbName: string, remote: Database): Promise<void> {
+		const rows = await this.rm.outbox.where('db').equals(dbName).toArray();
+		for (let i = 0; i < rows.length; i += 500) {
+			const chunk = rows.slice(i, i + 500);
+			const diff: Record<string, string[]> = {};
+			for (const r of chunk) diff[r.docId] = [r.rev];
+			const missing = await remote.revsDiff(diff);
+			const held = chunk.filter((r) => !missing[r.docId]).map((r) => ({ _id: r.docId, _rev: r.rev }));
+			await this.confirmSent(dbName, held);
+		}
+	}
+
+	outboxRows(): Promise<OutboxRow[]> {
+		return this.rm.outbox.orderBy('docId').toArray();
+	}
+
+	outboxCount(): Promise<number> {
+		return this.rm.outbox.count();
+	}
+
+	/**
+	 * Pushes every open replica to the server once. Resolves with the number of
+	 * documents the server has not confirmed afterwards (0 means safe to wipe).
+	 */
+	async pushAll(origin: string): Promise<number> {
+		for (const [name, feed] of this.#feeds) {
+			const remote = openRemote(name, origin);
+			try {
+				await pushOnce(feed.db, remote);
+				await this.reconcileOutbox(name, remote);
+			} catch {
+				// Counted below: whatever did not reach the server stays in the outbox.
+			}
+		}
+		return this.outboxCount();
+	}
+
+	/** Clears the derived tables and projects every replica again from the start. */
+	async rebuild(): Promise<void> {
+		const names = this.openDbs;
+		for (const feed of this.#feeds.values()) {
+			feed.cancel();
+			await feed.idle();
+		}
+		this.#feeds.clear();
+		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
+			for (const t of DERIVED_TABLES) await this.rm.table(t).clear();
+		});
+		for (const name of names) this.#feeds.set(name, await this.#startFeed(name));
+	}
+
+	/** Destroys every local replica and the read model's user data (keeps the device id). */
+	async wipe(): Promise<void> {
+		const names = new Set([...this.openDbs, ...(await this.rm.cursors.toCollection().primaryKeys())]);
+		for (const feed of this.#feeds.values()) feed.cancel();
+		this.#feeds.clear();
+		for (const name of names) await openLocal(String(name)).destroy();
+		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
+			for (const t of [...DERIVED_TABLES, 'outbox']) await this.rm.table(t).clear();
+		});
+	}
+
+	/** Catches the read model up with the replica page by page, then follows it live. */
+	async #startFeed(name: string): Promise<Feed> {
+		const db = openLocal(name);
+		let since: number | string = (await this.rm.cursors.get(name))?.seq ?? 0;
+		for (;;) {
+			const page = await db.changes({ since, limit: 500, include_docs: true });
+			if (page.results.length === 0) break;
+			await this.#project(name, page.results, page.last_seq);
+			since = page.last_seq;
+		}
+		let queue: Promise<void> = Promise.resolve();
+		const changes = db.changes({ live: true, since, include_docs: true, return_docs: false });
+		changes.on('change', (change: ChangeRow) => {
+			queue = queue.then(() => this.#project(name, [change], change.seq).catch(reportStorageError));
+		});
+		changes.on('error', (e: unknown) => reportStorageError(e));
+		return { db, cancel: () => changes.cancel(), idle: () => queue };
+	}
+
+	async #project(name: string, rows: ChangeRow[], seq: number | string): Promise<void> {
+		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
+			for (const row of rows) if (row.doc) await projectDoc(this.rm, row.doc);
+			await this.rm.cursors.put({ db: name, seq });
+		});
+	}
+}
+
+type StorageErrorListener = (message: string) => void;
+const storageErrorListeners = new Set<StorageErrorListener>();
+
+/** IndexedDB failures (quota, a broken database) are shown, never swallowed. */
+export function onStorageError(listener: StorageErrorListener): () => void {
+	storageErrorListeners.add(listener);
+	return () => storageErrorListeners.delete(listener);
+}
+
+function reportStorageError(e: unknown) {
+	const message = describe(e);
+	console.error('kehou storage error', message);
+	for (const l of storageErrorListeners) l(message);
+}
+
+export function describe(e: unknown): string {
+	if (e instanceof Error) return e.message;
+	if (typeof e === 'object' && e && 'reason' in e) return String((e as { reason: unknown }).reason);
+	return String(e);
+}
+
+export const localStore = new LocalStore();

@@ -1,0 +1,95 @@
+// The only module that touches PouchDB in the browser. It gives the rest of the app a
+// narrow typed interface (the @types/pouchdb-* packages are old and incomplete).
+import PouchDBUntyped from 'pouchdb-browser';
+import indexedDbAdapter from 'pouchdb-adapter-indexeddb';
+
+export interface PouchDoc {
+	_id: string;
+	_rev?: string;
+	_deleted?: boolean;
+	[key: string]: unknown;
+}
+
+export interface WriteResult {
+	ok?: boolean;
+	id: string;
+	rev?: string;
+	error?: string;
+	reason?: string;
+}
+
+export interface ChangeRow {
+	id: string;
+	seq: number | string;
+	deleted?: boolean;
+	doc?: PouchDoc;
+}
+
+interface Emitter {
+	on(event: string, listener: (...args: never[]) => void): this;
+	cancel(): void;
+}
+
+export interface ChangesFeed
+	extends Emitter, PromiseLike<{ last_seq: number | string; results: ChangeRow[] }> {}
+
+export interface Replication extends Emitter, PromiseLike<unknown> {}
+
+export interface Database {
+	readonly name: string;
+	put(doc: PouchDoc): Promise<WriteResult>;
+	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
+	get(id: string): Promise<PouchDoc>;
+	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
+		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
+	}>;
+	changes(opts: Record<string, unknown>): ChangesFeed;
+	revsDiff(diff: Record<string, string[]>): Promise<Record<string, { missing: string[] }>>;
+	info(): Promise<{ update_seq: number | string; doc_count: number }>;
+	destroy(): Promise<unknown>;
+	close(): Promise<unknown>;
+}
+
+interface PouchStatic {
+	new (name: string, opts?: Record<string, unknown>): Database;
+	plugin(p: unknown): PouchStatic;
+	replicate(source: Database, target: Database, opts: Record<string, unknown>): Replication;
+	sync(a: Database, b: Database, opts: Record<string, unknown>): Replication;
+}
+
+const PouchDB = PouchDBUntyped as PouchStatic;
+PouchDB.plugin(indexedDbAdapter);
+
+/** Local replica names are prefixed so that they never clash with other IndexedDB use. */
+export const localReplicaName = (remoteDb: string) => `kehou-replica-${remoteDb}`;
+
+export function openLocal(remoteDb: string): Database {
+	return new PouchDB(localReplicaName(remoteDb), { adapter: 'indexeddb', auto_compaction: false });
+}
+
+export function openRemote(remoteDb: string, origin: string): Database {
+	return new PouchDB(`${origin}/${remoteDb}`, {
+		skip_setup: true,
+		fetch: (url: string, opts: RequestInit) => fetch(url, { ...opts, credentials: 'same-origin' })
+	});
+}
+
+export interface SyncOptions {
+	batchSize: number;
+}
+
+/** Two-way live replication; the caller owns retries (see src/lib/sync). */
+export function liveSync(local: Database, remote: Database, opts: SyncOptions): Replication {
+	return PouchDB.sync(local, remote, {
+		live: true,
+		retry: false,
+		batch_size: opts.batchSize,
+		batches_limit: 5,
+		heartbeat: 25_000
+	});
+}
+
+/** One-shot push, used before sign-out. */
+export function pushOnce(local: Database, remote: Database): Replication {
+	return PouchDB.replicate(local, remote, { batch_size: 500 });
+}

@@ -1,0 +1,42 @@
+// Projects a replicated document into the read model. Pure with respect to its inputs:
+// the same document always yields the same rows, so replays are harmless.
+import type { PouchDoc } from './pouch';
+import type { ReadModel } from './read-model';
+
+const strip = (doc: PouchDoc) => {
+	const row: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(doc)) {
+		if (k === '_rev' || k === '_revisions' || k === '_conflicts' || k === '_attachments') continue;
+		row[k] = v;
+	}
+	return row;
+};
+
+/** Call inside a read-model transaction covering students, groups and marks. */
+export async function projectDoc(rm: ReadModel, doc: PouchDoc): Promise<void> {
+	const type = typeof doc.type === 'string' ? doc.type : undefined;
+	const [prefix, id] = splitId(doc._id);
+	if (doc._deleted) {
+		if (prefix === 'student') await rm.students.delete(id);
+		else if (prefix === 'group') await rm.groups.delete(id);
+		return;
+	}
+	switch (type) {
+		case 'student':
+			await rm.students.put(strip(doc) as never);
+			break;
+		case 'group':
+			await rm.groups.put(strip(doc) as never);
+			break;
+		case 'mark':
+			await rm.marks.put(strip(doc) as never);
+			break;
+		default:
+		// Types without a read-model table yet are kept in PouchDB only.
+	}
+}
+
+function splitId(docId: string): [string, string] {
+	const i = docId.indexOf(':');
+	return i < 0 ? ['', docId] : [docId.slice(0, i), docId.slice(i + 1)];
+}

@@ -1,0 +1,54 @@
+// The Dexie read model (DESIGN.md decision 1): tables the screens query, derived from
+// the PouchDB replicas and rebuildable from them at any time, plus device-only state
+// (the `device` table) that is never replicated.
+import Dexie, { type Table } from 'dexie';
+import type { Group, Mark, Student } from '../domain';
+
+export type StudentRow = Omit<Student, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
+export type GroupRow = Omit<Group, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
+export type MarkRow = Omit<Mark, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
+
+/** A document written on this device that the server has not yet confirmed. */
+export interface OutboxRow {
+	docId: string;
+	db: string;
+	rev: string;
+	type: string;
+	writtenAt: string;
+}
+
+export interface CursorRow {
+	db: string;
+	seq: number | string;
+}
+
+export interface DeviceRow {
+	key: string;
+	value: unknown;
+}
+
+export class ReadModel extends Dexie {
+	students!: Table<StudentRow, string>;
+	groups!: Table<GroupRow, string>;
+	marks!: Table<MarkRow, string>;
+	outbox!: Table<OutboxRow, string>;
+	cursors!: Table<CursorRow, string>;
+	device!: Table<DeviceRow, string>;
+
+	constructor(name = 'kehou-read-model') {
+		super(name);
+		this.version(1).stores({
+			students: 'id, groupId',
+			groups: 'id',
+			marks: 'id, [groupId+date], studentId',
+			outbox: 'docId, db',
+			cursors: 'db',
+			device: 'key'
+		});
+	}
+}
+
+/** Tables derived from replicas: cleared on rebuild; `device` and `outbox` are not. */
+export const DERIVED_TABLES = ['students', 'groups', 'marks', 'cursors'] as const;
+
+export const readModel = new ReadModel();

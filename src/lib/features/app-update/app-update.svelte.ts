@@ -1,0 +1,42 @@
+// Service-worker registration through workbox-window (DESIGN.md decision 6): a new
+// version waits until the user agrees, then takes over and the page reloads once.
+import { Workbox } from 'workbox-window';
+
+class AppUpdate {
+	ready = $state(false);
+	#wb: Workbox | null = null;
+
+	async register() {
+		if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+		const wb = new Workbox('/service-worker.js', { type: 'module' });
+		this.#wb = wb;
+		wb.addEventListener('waiting', () => {
+			this.ready = true;
+		});
+		try {
+			await wb.register();
+		} catch (e) {
+			console.warn('service worker registration failed', e);
+		}
+		// Persistent storage keeps the browser from evicting unsent records.
+		await navigator.storage?.persist?.().catch(() => false);
+	}
+
+	/** Checks the server for a new service worker (also done by the browser on navigation). */
+	async check() {
+		await this.#wb?.update();
+	}
+
+	accept() {
+		const wb = this.#wb;
+		if (!wb) return;
+		wb.addEventListener('controlling', () => window.location.reload());
+		wb.messageSkipWaiting();
+	}
+
+	dismiss() {
+		this.ready = false;
+	}
+}
+
+export const appUpdate = new AppUpdate();

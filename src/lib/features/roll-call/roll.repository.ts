@@ -1,0 +1,82 @@
+// Roll call (点名考勤): the only writer of mark events, and the live queries the roll
+// screens read. A tap is one new event; changing a mark supersedes the previous one.
+import { localStore } from '$lib/db/local-store';
+import { Live } from '$lib/db/live.svelte';
+import { newEventId } from '$lib/db/ids';
+import { readModel, type GroupRow, type MarkRow, type StudentRow } from '$lib/db/read-model';
+import { groupDb, markSchema, type Mark, type MarkStatus } from '$lib/domain';
+
+export interface MarkInput {
+	studentId: string;
+	status: MarkStatus;
+	/** The mark this one replaces, if the child already had one. */
+	supersedes?: string;
+}
+
+export interface Author {
+	name: string;
+	schoolId: string;
+}
+
+/** Writes one mark per input in a single batch; resolves when they are on screen. */
+export async function recordMarks(
+	author: Author,
+	groupId: string,
+	date: string,
+	inputs: readonly MarkInput[]
+): Promise<void> {
+	if (inputs.length === 0) return;
+	const deviceId = await localStore.deviceId();
+	const at = new Date().toISOString();
+	const docs = inputs.map((input) => {
+		const id = newEventId();
+		const mark: Mark = markSchema.parse({
+			_id: `mark:${id}`,
+			type: 'mark',
+			id,
+			groupId,
+			studentId: input.studentId,
+			date,
+			status: input.status,
+			...(input.status === 'late' ? { arrivedAt: at } : {}),
+			at,
+			deviceId,
+			author: author.name,
+			...(input.supersedes ? { supersedes: input.supersedes } : {})
+		});
+		return mark;
+	});
+	await localStore.write(groupDb(author.schoolId, groupId), docs);
+}
+
+export const groupsLive = (ids: readonly string[] | 'all') =>
+	new Live<GroupRow[]>(async () => {
+		const rows =
+			ids === 'all'
+				? await readModel.groups.toArray()
+				: await readModel.groups.bulkGet([...ids]).then((r) => r.filter((g) => !!g));
+		return rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+	});
+
+export const groupLive = (groupId: string) =>
+	new Live<GroupRow | null>(async () => (await readModel.groups.get(groupId)) ?? null);
+
+export const studentsLive = (groupId: string) =>
+	new Live<StudentRow[]>(() => readModel.students.where('groupId').equals(groupId).toArray());
+
+export const marksLive = (groupId: string, date: string) =>
+	new Live<MarkRow[]>(() => readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray());
+
+/** Student counts and the day's marks of several groups at once, for the home screen. */
+export const groupDaysLive = (groupIds: readonly string[], date: string) =>
+	new Live<Record<string, { studentIds: string[]; marks: MarkRow[] }>>(async () => {
+		const out: Record<string, { studentIds: string[]; marks: MarkRow[] }> = {};
+		for (const id of groupIds) {
+			const [students, marks] = await Promise.all([
+				readModel.students.where('groupId').equals(id).primaryKeys(),
+				readModel.marks.where('[groupId+date]').equals([id, date]).toArray()
+			]);
+			out[id] = { studentIds: students.map(String), marks };
+		}
+		return out;
+	});

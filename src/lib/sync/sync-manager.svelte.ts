@@ -1,0 +1,150 @@
+// Replication manager (DESIGN.md decision 5): one live two-way sync per open database,
+// restarted with backoff after errors, on `online` and when the app becomes visible.
+// Invariants: a 401/403 stops syncing and asks the user to sign in again (never a silent
+// stop); the outbox shrinks only when the server confirms (push changes, `_revs_diff`).
+import { describe as describeError, localStore, type LocalStore } from '$lib/db/local-store';
+import { Live } from '$lib/db/live.svelte';
+import { liveSync, openRemote, type Replication } from '$lib/db/pouch';
+import { backoffDelay, classifyError } from './backoff';
+
+export type DbSyncStatus = 'starting' | 'active' | 'idle' | 'offline' | 'error' | 'auth';
+
+interface Running {
+	replication: Replication;
+	timer?: ReturnType<typeof setTimeout>;
+	attempt: number;
+	batchSize: number;
+	stopped: boolean;
+}
+
+export class SyncManager {
+	status = $state<Record<string, DbSyncStatus>>({});
+	lastSync = $state<string | null>(null);
+	lastError = $state<string | null>(null);
+	needsSignIn = $state(false);
+	denied = $state<{ count: number; reason: string } | null>(null);
+	online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+
+	readonly pending: Live<number>;
+	#running = new Map<string, Running>();
+	#origin = '';
+	#listening = false;
+
+	constructor(private readonly store: LocalStore = localStore) {
+		this.pending = new Live(() => this.store.outboxCount());
+	}
+
+	/** True while any database is replicating a batch. */
+	get syncing(): boolean {
+		return Object.values(this.status).some((s) => s === 'active' || s === 'starting');
+	}
+
+	start(dbNames: readonly string[], origin: string) {
+		this.#origin = origin;
+		this.needsSignIn = false;
+		this.#listen();
+		for (const name of [...this.#running.keys()]) if (!dbNames.includes(name)) this.#stop(name);
+		for (const name of dbNames) if (!this.#running.has(name)) this.#run(name, 0, 500);
+	}
+
+	stopAll() {
+		for (const name of [...this.#running.keys()]) this.#stop(name);
+	}
+
+	/** Restarts every replication now (after `online`, or the user's "sync now"). */
+	restart() {
+		if (this.needsSignIn) return;
+		for (const [name, r] of [...this.#running]) {
+			this.#stop(name);
+			this.#run(name, 0, r.batchSize);
+		}
+	}
+
+	#listen() {
+		if (this.#listening || typeof window === 'undefined') return;
+		this.#listening = true;
+		window.addEventListener('online', () => {
+			this.online = true;
+			this.restart();
+		});
+		window.addEventListener('offline', () => {
+			this.online = false;
+		});
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'visible') this.restart();
+		});
+	}
+
+	#stop(name: string) {
+		const r = this.#running.get(name);
+		if (!r) return;
+		r.stopped = true;
+		clearTimeout(r.timer);
+		r.replication.cancel();
+		this.#running.delete(name);
+		delete this.status[name];
+	}
+
+	#run(name: string, attempt: number, batchSize: number) {
+		const local = this.store.replica(name);
+		const remote = openRemote(name, this.#origin);
+		const replication = liveSync(local, remote, { batchSize });
+		const r: Running = { replication, attempt, batchSize, stopped: false };
+		this.#running.set(name, r);
+		this.status[name] = 'starting';
+
+		replication.on('active', () => {
+			if (!r.stopped) this.status[name] = 'active';
+		});
+		replication.on('change', (info: { direction: string; change: { docs: { _id: string; _rev?: string }[] } }) => {
+			if (info.direction === 'push') void this.#confirm(name, info.change.docs);
+		});
+		replication.on('paused', (err: unknown) => {
+			if (r.stopped || err) return;
+			r.attempt = 0;
+			this.status[name] = 'idle';
+			this.lastSync = new Date().toISOString();
+			this.lastError = null;
+			void this.store
+				.reconcileOutbox(name, remote)
+				.catch((e: unknown) => (this.lastError = describeError(e)));
+		});
+		replication.on('denied', (err: { reason?: string; message?: string }) => {
+			const reason = err?.reason ?? err?.message ?? 'forbidden';
+			this.denied = { count: (this.denied?.count ?? 0) + 1, reason };
+		});
+		replication.on('error', (err: unknown) => {
+			if (r.stopped) return;
+			this.#onError(name, r, err);
+		});
+	}
+
+	async #confirm(name: string, docs: { _id: string; _rev?: string }[]) {
+		try {
+			await this.store.confirmSent(name, docs);
+		} catch (e) {
+			this.lastError = describeError(e);
+		}
+	}
+
+	#onError(name: string, r: Running, err: unknown) {
+		const kind = classifyError(err);
+		if (kind === 'auth') {
+			this.status[name] = 'auth';
+			this.needsSignIn = true;
+			this.stopAll();
+			return;
+		}
+		const batchSize = kind === 'too-large' ? Math.max(10, Math.floor(r.batchSize / 4)) : r.batchSize;
+		this.online = typeof navigator === 'undefined' ? true : navigator.onLine;
+		this.status[name] = this.online ? 'error' : 'offline';
+		this.lastError = describeError(err);
+		r.timer = setTimeout(() => {
+			if (r.stopped) return;
+			this.#running.delete(name);
+			this.#run(name, r.attempt + 1, batchSize);
+		}, backoffDelay(r.attempt));
+	}
+}
+
+export const syncManager = new SyncManager();

@@ -1,0 +1,75 @@
+// Page models: what a person does on each screen, so that tests read as the slice does.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class AppPage {
+	constructor(readonly page: Page) {}
+
+	pendingCount(): Locator {
+		return this.page.getByTestId('pending-count');
+	}
+
+	async expectPending(count: number) {
+		await expect(this.pendingCount()).toHaveAttribute('data-count', String(count));
+	}
+
+	/** Waits until the service worker controls the page, so it can load offline. */
+	async waitForServiceWorker() {
+		await this.page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, {
+			timeout: 30_000
+		});
+	}
+
+	async signIn(name: string, password: string) {
+		const page = this.page;
+		await page.getByRole('textbox').first().fill(name);
+		await page.locator('input[type=password]').fill(password);
+		await page.locator('button[type=submit]').click();
+	}
+
+	groupCard(groupId: string): Locator {
+		return this.page.locator(`[data-testid=group-card][data-group="${groupId}"]`);
+	}
+}
+
+export class RollPage {
+	constructor(readonly page: Page) {}
+
+	tiles(): Locator {
+		return this.page.getByTestId('student-tile');
+	}
+
+	tile(index: number): Locator {
+		return this.tiles().nth(index);
+	}
+
+	tally(key: 'expected' | 'present' | 'leave' | 'absent' | 'unmarked'): Locator {
+		return this.page.getByTestId(`tally-${key}`);
+	}
+
+	async expectTally(t: Partial<Record<'expected' | 'present' | 'leave' | 'absent' | 'unmarked', number>>) {
+		for (const [key, value] of Object.entries(t)) {
+			await expect(this.tally(key as 'expected')).toHaveAttribute('data-value', String(value));
+		}
+	}
+
+	async allPresent() {
+		await this.page.getByTestId('all-present').click();
+	}
+
+	/** Taps a child's tile until it shows the wanted status. */
+	async tapUntil(index: number, status: string) {
+		for (let i = 0; i < 5; i++) {
+			if ((await this.tile(index).getAttribute('data-status')) === status) return;
+			const before = await this.tile(index).getAttribute('data-status');
+			await this.tile(index).click();
+			await expect(this.tile(index)).not.toHaveAttribute('data-status', before ?? '');
+		}
+		await expect(this.tile(index)).toHaveAttribute('data-status', status);
+	}
+
+	async statuses(): Promise<Record<string, string>> {
+		return this.tiles().evaluateAll((els) =>
+			Object.fromEntries(els.map((e) => [e.getAttribute('data-student'), e.getAttribute('data-status')]))
+		);
+	}
+}

@@ -1,0 +1,88 @@
+// The slice of issue 2, end to end: a teacher takes roll with the network cut, across a
+// reload and a browser restart, then the marks reach the server and an administrator.
+import { groupDb } from '../../src/lib/domain/databases';
+import { AppPage, RollPage } from './pages/app.page';
+import { expect, test } from './support/fixtures';
+import { serverDocs } from './support/server';
+
+const GROUP = 'svc-3-1';
+
+test('teacher takes roll offline; it survives reload and restart, then reaches the admin', async ({
+	server,
+	openDevice
+}) => {
+	const tablet = await openDevice();
+	let page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
+	let app = new AppPage(page);
+
+	await page.goto(server.url);
+	await expect(page).toHaveURL(/\/sign-in$/);
+	await app.signIn('teacher', 'kehou-teacher');
+	await expect(app.groupCard(GROUP)).toBeVisible();
+	await app.waitForServiceWorker();
+	await app.groupCard(GROUP).click();
+
+	let roll = new RollPage(page);
+	await expect(roll.tiles().first()).toBeVisible();
+	const count = await roll.tiles().count();
+	expect(count).toBeGreaterThanOrEqual(30);
+	await roll.expectTally({ expected: count, present: 0, unmarked: count });
+	await app.expectPending(0);
+
+	// The network goes; roll call goes on.
+	await tablet.context.setOffline(true);
+	await expect(page.getByTestId('offline-banner')).toBeVisible();
+	await roll.allPresent();
+	await roll.expectTally({ present: count, unmarked: 0 });
+	await roll.tapUntil(0, 'absent');
+	await roll.tapUntil(1, 'leave');
+	await roll.tapUntil(2, 'late');
+	await roll.expectTally({ expected: count, present: count - 2, leave: 1, absent: 1, unmarked: 0 });
+	const marked = await roll.statuses();
+	// all present (count) + 1 + 2 + 3 corrections, none sent yet
+	await app.expectPending(count + 6);
+
+	// A reload while offline: the service worker serves the app, IndexedDB the marks.
+	await page.reload();
+	await expect(roll.tiles().first()).toBeVisible();
+	expect(await roll.statuses()).toEqual(marked);
+	await app.expectPending(count + 6);
+
+	// The browser is closed and opened again, still offline.
+	const context = await tablet.restart({ offline: true });
+	page = context.pages()[0] ?? (await context.newPage());
+	app = new AppPage(page);
+	roll = new RollPage(page);
+	await page.goto(`${server.url}/roll/${GROUP}`);
+	await expect(roll.tiles().first()).toBeVisible();
+	await expect.poll(() => roll.statuses()).toEqual(marked);
+	await roll.expectTally({ present: count - 2, leave: 1, absent: 1 });
+	await app.expectPending(count + 6);
+
+	// Nothing has reached the server yet.
+	const before = await serverDocs(server.url, groupDb('demo', GROUP));
+	expect(before.filter((d) => d.type === 'mark')).toHaveLength(0);
+
+	// The network returns: everything is sent.
+	await context.setOffline(false);
+	await app.expectPending(0);
+	await expect(page.getByTestId('last-sync')).not.toContainText('尚未同步');
+	const after = await serverDocs(server.url, groupDb('demo', GROUP));
+	const marks = after.filter((d) => d.type === 'mark');
+	expect(marks).toHaveLength(count + 6);
+	expect(new Set(marks.map((m) => m.author))).toEqual(new Set(['teacher']));
+
+	// An administrator on another browser sees the same roll.
+	const office = await openDevice({ viewport: { width: 1440, height: 900 } });
+	const adminPage = office.context.pages()[0] ?? (await office.context.newPage());
+	const adminApp = new AppPage(adminPage);
+	await adminPage.goto(server.url);
+	await adminApp.signIn('admin', 'kehou-admin');
+	const card = adminApp.groupCard(GROUP);
+	await expect(card.getByTestId('tally-absent')).toHaveAttribute('data-value', '1');
+	await expect(card.getByTestId('tally-leave')).toHaveAttribute('data-value', '1');
+	await expect(card.getByTestId('tally-present')).toHaveAttribute('data-value', String(count - 2));
+	await card.click();
+	const adminRoll = new RollPage(adminPage);
+	await expect.poll(() => adminRoll.statuses()).toEqual(marked);
+});

@@ -1,0 +1,98 @@
+// Starts the real sync-server as a child process on a free loopback port (port 0, read
+// back from its start-up line), with its own data folder, serving the built PWA.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+
+export interface RunningServer {
+	url: string;
+	dataDir: string;
+	staticDir: string;
+	stop(): Promise<void>;
+	/** Stops and starts again on the same data folder (a new port). */
+	restart(): Promise<RunningServer>;
+	/** Output so far, for failure messages. */
+	log(): string;
+}
+
+export interface ServerOptions {
+	dataDir?: string;
+	/** Serve a private copy of the build, so that a test may change it. */
+	copyBuild?: boolean;
+	staticDir?: string;
+	port?: number;
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+	const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kehou-e2e-data-')));
+	let staticDir = opts.staticDir ?? join(ROOT, 'build');
+	if (opts.copyBuild && !opts.staticDir) {
+		const copy = await mkdtemp(join(tmpdir(), 'kehou-e2e-build-'));
+		await cp(staticDir, copy, { recursive: true });
+		staticDir = copy;
+	}
+	const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
+		cwd: ROOT,
+		env: {
+			...process.env,
+			KEHOU_PORT: String(opts.port ?? 0),
+			KEHOU_HOST: '127.0.0.1',
+			KEHOU_DATA_DIR: dataDir,
+			KEHOU_STATIC_DIR: staticDir,
+			KEHOU_DEMO: '1',
+			KEHOU_LOG_LEVEL: 'warn'
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	const url = await new Promise<string>((resolvePromise, reject) => {
+		const onData = (chunk: Buffer) => {
+			output += chunk.toString();
+			const m = /listening on (http:\/\/\S+)/.exec(output);
+			if (m) resolvePromise(m[1].replace(/\/$/, ''));
+		};
+		child.stdout?.on('data', onData);
+		child.stderr?.on('data', onData);
+		child.once('exit', (code) => reject(new Error(`sync-server exited (${code}):\n${output}`)));
+	});
+	const stop = () => stopChild(child);
+	return {
+		url,
+		dataDir,
+		staticDir,
+		stop,
+		log: () => output,
+		restart: async () => {
+			await stop();
+			return startServer({ ...opts, dataDir, staticDir });
+		}
+	};
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	await new Promise<void>((done) => {
+		child.once('exit', () => done());
+		child.kill('SIGTERM');
+	});
+}
+
+export async function removeDir(dir: string) {
+	await rm(dir, { recursive: true, force: true });
+}
+
+/** Reads documents straight from the server as the server administrator. */
+export async function serverDocs(url: string, db: string): Promise<Record<string, unknown>[]> {
+	const res = await fetch(`${url}/${db}/_all_docs?include_docs=true`, {
+		headers: {
+			Accept: 'application/json',
+			Authorization: `Basic ${Buffer.from('root:kehou-root').toString('base64')}`
+		}
+	});
+	if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+	const body = (await res.json()) as { rows: { doc: Record<string, unknown> }[] };
+	return body.rows.map((r) => r.doc);
+}
