@@ -32,6 +32,16 @@ describe('sign-in and sessions', () => {
 		expect(unknown.status).toBe(401);
 	});
 
+	it('accepts HTTP Basic credentials and refuses wrong ones with 401', async () => {
+		const url = await start();
+		const basic = (p: string) => ({ Authorization: 'Basic ' + btoa(`teacher:${p}`) });
+		const ok = await call(url, `/${TEACHER_DB}`, { headers: basic('kehou-teacher') });
+		expect(ok.status).toBe(200);
+		const bad = await call(url, `/${TEACHER_DB}`, { headers: basic('wrong') });
+		expect(bad.status).toBe(401);
+		expect(bad.body).toEqual({ error: 'unauthorized', reason: 'Name or password is incorrect.' });
+	});
+
 	it('signs in with JSON or a form, reports the session, and revokes it on DELETE', async () => {
 		const url = await start();
 		const form = await call(url, '/_session', {

@@ -55,11 +55,26 @@ export const DEFAULT_AUTH: AuthOptions = {
 	failureWindowMs: 5 * 60 * 1000
 };
 
+/**
+ * The path as logged: a document id is cut to its type (`student:…`), because ids such as
+ * student numbers are about children and logs travel further than the data.
+ */
+export function logPath(pathname: string): string {
+	const parts = pathname.split('/');
+	if (parts.length >= 3 && parts[1] && !parts[1].startsWith('_') && !parts[2].startsWith('_')) {
+		const colon = parts[2].indexOf(':');
+		parts[2] = colon > 0 ? `${parts[2].slice(0, colon)}:…` : '…';
+		parts.length = 3;
+	}
+	return parts.join('/');
+}
+
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
 	const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'kehou-sync' } });
 	const storage = new Storage(opts.dataDir);
 	const authOptions = { ...DEFAULT_AUTH, ...opts.auth };
 	let auth: Auth | null = null;
+	let sweeper: NodeJS.Timeout | undefined;
 	const closing = new AbortController();
 	const serveStatic = createStaticHandler(opts.staticDir);
 	if (opts.staticDir && !serveStatic) {
@@ -72,6 +87,10 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 		(started ??= (async () => {
 			const { uuid, fresh } = storage.init();
 			auth = new Auth(storage.system, authOptions);
+			await auth.sweep();
+			const a = auth;
+			sweeper = setInterval(() => void a.sweep().catch(() => undefined), 60 * 60 * 1000);
+			sweeper.unref();
 			ctx = {
 				storage,
 				auth,
@@ -92,7 +111,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			logger.info(
 				{
 					method: req.method,
-					path: url.pathname,
+					path: logPath(url.pathname),
 					status: res.statusCode,
 					ms: Math.round(performance.now() - t0)
 				},
@@ -154,6 +173,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 		},
 		async close() {
 			closing.abort();
+			clearInterval(sweeper);
 			const stopped = new Promise<void>((resolve) => {
 				if (!server.listening) return resolve();
 				server.close(() => resolve());

@@ -76,6 +76,31 @@ export class Auth {
 		private readonly opts: AuthOptions
 	) {}
 
+	/** Deletes expired sessions and forgets old failures; run at start and hourly. */
+	async sweep(): Promise<void> {
+		const now = Date.now();
+		const rows = (await this.system.allDocs({
+			startkey: 'session:',
+			endkey: 'session:\ufff0',
+			include_docs: true
+		})) as { rows: Array<{ doc: SessionDoc }> };
+		const dead = rows.rows
+			.map((r) => r.doc)
+			.filter((d) => this.expired(d, now))
+			.map((d) => ({ _id: d._id, _rev: d._rev, _deleted: true }));
+		if (dead.length) await this.system.bulkDocs(dead);
+		for (const [key, times] of this.failures) {
+			if (times.every((t) => now - t >= this.opts.failureWindowMs)) this.failures.delete(key);
+		}
+		for (const [key, entry] of this.basicCache) if (entry.until <= now) this.basicCache.delete(key);
+	}
+
+	private expired(doc: SessionDoc, now: number): boolean {
+		return (
+			now - doc.lastSeen > this.opts.sessionIdleMs || now - doc.createdAt > this.opts.sessionMaxMs
+		);
+	}
+
 	clientAddress(req: IncomingMessage): string {
 		if (this.opts.trustProxy) {
 			const fwd = req.headers['x-forwarded-for'];
@@ -101,10 +126,7 @@ export class Auth {
 		const now = Date.now();
 		const dead = { user: null, authError: SESSION_EXPIRED, setCookie: this.cookie('', 0) };
 		if (!doc) return dead;
-		if (
-			now - doc.lastSeen > this.opts.sessionIdleMs ||
-			now - doc.createdAt > this.opts.sessionMaxMs
-		) {
+		if (this.expired(doc, now)) {
 			await this.system.remove(doc._id, doc._rev!).catch(() => undefined);
 			return dead;
 		}

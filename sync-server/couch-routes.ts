@@ -53,7 +53,12 @@ export async function routeApi(
 ): Promise<void> {
 	const method = req.method ?? 'GET';
 	// Split before decoding: an encoded `/` (%2F) belongs to a db name or doc id.
-	const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+	let parts: string[];
+	try {
+		parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+	} catch {
+		throw badRequest('Malformed URL.');
+	}
 	if (parts.at(-1) === '' && parts.length > 1) parts.pop();
 	const query = new Query(url.searchParams);
 	const [first = ''] = parts;
@@ -221,7 +226,8 @@ export interface Me {
 	name: string;
 	displayName: string;
 	schoolId: string;
-	staffId: string | null;
+	/** Absent for accounts without a staff directory entry (the server admin). */
+	staffId?: string;
 	roles: string[];
 	groups: string[];
 	/** The app databases this user may read: what the browser app replicates. */
@@ -253,7 +259,7 @@ export async function describeUser(storage: Storage, user: User): Promise<Me> {
 		name: user.name,
 		displayName: user.displayName,
 		schoolId: user.schoolId,
-		staffId: user.staffId,
+		...(user.staffId ? { staffId: user.staffId } : {}),
 		roles: user.roles,
 		groups: user.groups,
 		databases

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logPath } from './app';
 import {
 	FIRST_STUDENT,
 	TEACHER_DB,
@@ -138,5 +139,15 @@ describe('static PWA and content negotiation', () => {
 		const noAccept = await fetch(`${url}/`);
 		expect(((await noAccept.json()) as { couchdb: string }).couchdb).toBe('Welcome');
 		expect((await call(url, '/_session')).body).toMatchObject({ ok: true });
+	});
+});
+
+describe('request logs', () => {
+	it('cut document ids (student numbers) out of logged paths', () => {
+		expect(logPath('/kh-demo--g--svc-3-1/student:s2024030101')).toBe(
+			'/kh-demo--g--svc-3-1/student:…'
+		);
+		expect(logPath('/kh-demo--g--svc-3-1/_changes')).toBe('/kh-demo--g--svc-3-1/_changes');
+		expect(logPath('/_session')).toBe('/_session');
 	});
 });

@@ -20,6 +20,7 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await app.signIn('teacher', 'kehou-teacher');
 	await expect(app.groupCard(GROUP)).toBeVisible();
 	await app.waitForServiceWorker();
+	await app.waitForFirstSync();
 	await app.groupCard(GROUP).click();
 
 	let roll = new RollPage(page);

@@ -23,6 +23,8 @@ interface Feed {
 	cancel(): void;
 	/** Resolves when the projector has processed everything queued so far. */
 	idle(): Promise<void>;
+	/** Projects whatever the replica holds beyond the cursor. */
+	catchUp(): Promise<void>;
 }
 
 export class StorageError extends Error {
@@ -94,12 +96,14 @@ export class LocalStore {
 		} catch (e) {
 			throw new StorageError(describe(e), e);
 		}
-		const failed = results.find((r) => r.error);
-		if (failed) throw new StorageError(`${failed.error}: ${failed.reason ?? failed.id}`);
 		const now = new Date().toISOString();
+		// bulkDocs is not atomic: documents before or after a refused one may have landed.
+		// Those are in PouchDB and will be pushed, so they are projected and counted in the
+		// outbox like any other write; otherwise a sign-out could wipe them unsent.
 		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
 			for (let i = 0; i < docs.length; i++) {
-				const rev = results[i].rev ?? '';
+				const rev = results[i].rev;
+				if (results[i].error || !rev) continue;
 				await projectDoc(this.rm, { ...docs[i], _rev: rev });
 				await this.rm.outbox.put({
 					docId: docs[i]._id,
@@ -110,6 +114,11 @@ export class LocalStore {
 				});
 			}
 		});
+		const failed = results.find((r) => r.error);
+		if (failed) {
+			const code = typeof failed.error === 'string' ? failed.error : (failed.name ?? 'error');
+			throw new StorageError(`${code}: ${failed.reason ?? failed.message ?? ''} (${failed.id})`);
+		}
 	}
 
 	/** Removes outbox rows the server has acknowledged (by id and revision). */
@@ -133,7 +142,9 @@ export class LocalStore {
 			const diff: Record<string, string[]> = {};
 			for (const r of chunk) diff[r.docId] = [r.rev];
 			const missing = await remote.revsDiff(diff);
-			const held = chunk.filter((r) => !missing[r.docId]).map((r) => ({ _id: r.docId, _rev: r.rev }));
+			const held = chunk
+				.filter((r) => !missing[r.docId])
+				.map((r) => ({ _id: r.docId, _rev: r.rev }));
 			await this.confirmSent(dbName, held);
 		}
 	}
@@ -179,8 +190,16 @@ export class LocalStore {
 
 	/** Destroys every local replica and the read model's user data (keeps the device id). */
 	async wipe(): Promise<void> {
-		const names = new Set([...this.openDbs, ...(await this.rm.cursors.toCollection().primaryKeys())]);
-		for (const feed of this.#feeds.values()) feed.cancel();
+		const names = new Set([
+			...this.openDbs,
+			...(await this.rm.cursors.toCollection().primaryKeys())
+		]);
+		// Wait for projections already queued: one finishing after the clear below would
+		// bring back rows of the previous user and a cursor past the end of the new replica.
+		for (const feed of this.#feeds.values()) {
+			feed.cancel();
+			await feed.idle();
+		}
 		this.#feeds.clear();
 		for (const name of names) await openLocal(String(name)).destroy();
 		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
@@ -188,23 +207,47 @@ export class LocalStore {
 		});
 	}
 
-	/** Catches the read model up with the replica page by page, then follows it live. */
+	/**
+	 * Follows a replica: the live changes feed is only a signal; the projector always pages
+	 * from the stored cursor, so it never skips a change and the cursor never goes back.
+	 * The feed starts before the first catch-up so that no change falls between them.
+	 */
 	async #startFeed(name: string): Promise<Feed> {
 		const db = openLocal(name);
+		let queue: Promise<void> = Promise.resolve();
+		let scheduled = false;
+		const catchUp = () => {
+			if (!scheduled) {
+				scheduled = true;
+				queue = queue
+					.then(async () => {
+						scheduled = false;
+						await this.#pageFrom(name, db);
+					})
+					.catch(reportStorageError);
+			}
+			return queue;
+		};
+		const changes = db.changes({ live: true, since: 'now', return_docs: false });
+		changes.on('change', () => void catchUp());
+		changes.on('error', (e: unknown) => reportStorageError(e));
+		await catchUp();
+		return { db, cancel: () => changes.cancel(), idle: () => queue, catchUp };
+	}
+
+	async #pageFrom(name: string, db: Database): Promise<void> {
 		let since: number | string = (await this.rm.cursors.get(name))?.seq ?? 0;
 		for (;;) {
 			const page = await db.changes({ since, limit: 500, include_docs: true });
-			if (page.results.length === 0) break;
+			if (page.results.length === 0) return;
 			await this.#project(name, page.results, page.last_seq);
 			since = page.last_seq;
 		}
-		let queue: Promise<void> = Promise.resolve();
-		const changes = db.changes({ live: true, since, include_docs: true, return_docs: false });
-		changes.on('change', (change: ChangeRow) => {
-			queue = queue.then(() => this.#project(name, [change], change.seq).catch(reportStorageError));
-		});
-		changes.on('error', (e: unknown) => reportStorageError(e));
-		return { db, cancel: () => changes.cancel(), idle: () => queue };
+	}
+
+	/** Resolves once the read model holds everything the replica holds now. */
+	async caughtUp(dbName: string): Promise<void> {
+		await this.#feeds.get(dbName)?.catchUp();
 	}
 
 	async #project(name: string, rows: ChangeRow[], seq: number | string): Promise<void> {

@@ -10,12 +10,20 @@ export interface PouchDoc {
 	[key: string]: unknown;
 }
 
+/**
+ * One row of a `bulkDocs` answer. A refused document comes back as CouchDB's
+ * `{error: 'conflict', reason}` over HTTP, but as a PouchDB error object
+ * (`{error: true, name: 'conflict', message, status}`) from a local adapter.
+ */
 export interface WriteResult {
 	ok?: boolean;
 	id: string;
 	rev?: string;
-	error?: string;
+	error?: string | boolean;
 	reason?: string;
+	name?: string;
+	message?: string;
+	status?: number;
 }
 
 export interface ChangeRow {

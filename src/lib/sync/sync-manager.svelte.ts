@@ -4,7 +4,7 @@
 // stop); the outbox shrinks only when the server confirms (push changes, `_revs_diff`).
 import { describe as describeError, localStore, type LocalStore } from '$lib/db/local-store';
 import { Live } from '$lib/db/live.svelte';
-import { liveSync, openRemote, type Replication } from '$lib/db/pouch';
+import { liveSync, openRemote, type Database, type Replication } from '$lib/db/pouch';
 import { backoffDelay, classifyError } from './backoff';
 
 export type DbSyncStatus = 'starting' | 'active' | 'idle' | 'offline' | 'error' | 'auth';
@@ -102,12 +102,7 @@ export class SyncManager {
 		replication.on('paused', (err: unknown) => {
 			if (r.stopped || err) return;
 			r.attempt = 0;
-			this.status[name] = 'idle';
-			this.lastSync = new Date().toISOString();
-			this.lastError = null;
-			void this.store
-				.reconcileOutbox(name, remote)
-				.catch((e: unknown) => (this.lastError = describeError(e)));
+			void this.#settle(name, r, remote);
 		});
 		replication.on('denied', (err: { reason?: string; message?: string }) => {
 			const reason = err?.reason ?? err?.message ?? 'forbidden';
@@ -117,6 +112,20 @@ export class SyncManager {
 			if (r.stopped) return;
 			this.#onError(name, r, err);
 		});
+	}
+
+	/** After a batch: the screen shows all that arrived before "synced" is claimed. */
+	async #settle(name: string, r: Running, remote: Database) {
+		try {
+			await this.store.caughtUp(name);
+			await this.store.reconcileOutbox(name, remote);
+			if (r.stopped) return;
+			this.status[name] = 'idle';
+			this.lastSync = new Date().toISOString();
+			this.lastError = null;
+		} catch (e) {
+			this.lastError = describeError(e);
+		}
 	}
 
 	async #confirm(name: string, docs: { _id: string; _rev?: string }[]) {

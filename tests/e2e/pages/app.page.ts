@@ -19,6 +19,11 @@ export class AppPage {
 		});
 	}
 
+	/** Waits for the first completed sync after sign-in (the roster is all here). */
+	async waitForFirstSync() {
+		await expect(this.page.getByTestId('last-sync')).toHaveAttribute('data-synced', 'yes');
+	}
+
 	async signIn(name: string, password: string) {
 		const page = this.page;
 		await page.getByRole('textbox').first().fill(name);

@@ -27,6 +27,7 @@ export const test = base.extend<Fixtures>({
 		await use(server);
 		await server.stop();
 		await removeDir(server.dataDir);
+		if (serverOptions.copyBuild) await removeDir(server.staticDir);
 	},
 	openDevice: async ({}, use) => {
 		const devices: Device[] = [];

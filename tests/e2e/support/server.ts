@@ -12,7 +12,7 @@ export interface RunningServer {
 	dataDir: string;
 	staticDir: string;
 	stop(): Promise<void>;
-	/** Stops and starts again on the same data folder (a new port). */
+	/** Stops and starts again on the same data folder and port (the same origin). */
 	restart(): Promise<RunningServer>;
 	/** Output so far, for failure messages. */
 	log(): string;
@@ -34,11 +34,35 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 		await cp(staticDir, copy, { recursive: true });
 		staticDir = copy;
 	}
+	let output = '';
+	let current = await spawnServer(dataDir, staticDir, opts.port ?? 0, (s) => (output += s));
+	const server: RunningServer = {
+		url: current.url,
+		dataDir,
+		staticDir,
+		stop: () => stopChild(current.child),
+		log: () => output,
+		restart: async () => {
+			await stopChild(current.child);
+			const port = Number(new URL(server.url).port);
+			current = await spawnServer(dataDir, staticDir, port, (s) => (output += s));
+			return server;
+		}
+	};
+	return server;
+}
+
+async function spawnServer(
+	dataDir: string,
+	staticDir: string,
+	port: number,
+	log: (s: string) => void
+): Promise<{ child: ChildProcess; url: string }> {
 	const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
 		cwd: ROOT,
 		env: {
 			...process.env,
-			KEHOU_PORT: String(opts.port ?? 0),
+			KEHOU_PORT: String(port),
 			KEHOU_HOST: '127.0.0.1',
 			KEHOU_DATA_DIR: dataDir,
 			KEHOU_STATIC_DIR: staticDir,
@@ -47,29 +71,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
-	let output = '';
+	let seen = '';
 	const url = await new Promise<string>((resolvePromise, reject) => {
 		const onData = (chunk: Buffer) => {
-			output += chunk.toString();
-			const m = /listening on (http:\/\/\S+)/.exec(output);
+			const text = chunk.toString();
+			seen += text;
+			log(text);
+			const m = /listening on (http:\/\/\S+)/.exec(seen);
 			if (m) resolvePromise(m[1].replace(/\/$/, ''));
 		};
 		child.stdout?.on('data', onData);
 		child.stderr?.on('data', onData);
-		child.once('exit', (code) => reject(new Error(`sync-server exited (${code}):\n${output}`)));
+		child.once('exit', (code) => reject(new Error(`sync-server exited (${code}):\n${seen}`)));
 	});
-	const stop = () => stopChild(child);
-	return {
-		url,
-		dataDir,
-		staticDir,
-		stop,
-		log: () => output,
-		restart: async () => {
-			await stop();
-			return startServer({ ...opts, dataDir, staticDir });
-		}
-	};
+	return { child, url };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -30,7 +30,11 @@ class AppUpdate {
 	accept() {
 		const wb = this.#wb;
 		if (!wb) return;
-		wb.addEventListener('controlling', () => window.location.reload());
+		// `controllerchange` also fires for a worker that was already waiting when this page
+		// loaded (workbox-window's own `controlling` event does not cover that case).
+		navigator.serviceWorker.addEventListener('controllerchange', () => window.location.reload(), {
+			once: true
+		});
 		wb.messageSkipWaiting();
 	}
 

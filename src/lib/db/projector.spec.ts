@@ -1,0 +1,151 @@
+// The read model is derived from the replicas (DESIGN.md decision 1): the projector
+// catches up from its stored cursor, follows live changes, and `rebuild` reproduces it.
+import { dump, fresh, projected } from './test-setup';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeMark, makeStudent } from '../../../tests/fixtures/factories';
+import { LocalStore } from './local-store';
+import { openLocal, type PouchDoc } from './pouch';
+
+const doc = (d: object) => d as PouchDoc;
+const group = (id: string, name: string) =>
+	doc({
+		_id: `group:${id}`,
+		type: 'group',
+		id,
+		kind: 'service',
+		name,
+		teacherIds: ['t1'],
+		capacity: 45
+	});
+const stores: LocalStore[] = [];
+
+afterEach(async () => {
+	for (const store of stores.splice(0)) await store.open([]);
+});
+
+describe('projector', () => {
+	it('projects documents that reached the replica without the read model, on open and live', async () => {
+		const { rm, db } = fresh();
+		const replica = openLocal(db);
+		// In the replica only, as after a pull, or a crash between the two writes.
+		const student = makeStudent();
+		const marks = Array.from({ length: 620 }, (_, i) =>
+			makeMark(student.id, 'present', { studentId: `stu-${i}` })
+		);
+		await replica.bulkDocs([doc(student), group('svc-3-1', '三(1)班'), ...marks.map(doc)]);
+
+		const store = new LocalStore(rm);
+		stores.push(store);
+		await store.open([db]);
+
+		// Caught up (across more than one 500-change page) before `open` resolves.
+		expect(await rm.students.get(student.id)).toMatchObject({ name: student.name });
+		expect(await rm.groups.get('svc-3-1')).toMatchObject({ name: '三(1)班' });
+		expect(await rm.marks.where('[groupId+date]').equals(['svc-3-1', '2026-11-30']).count()).toBe(
+			620
+		);
+		expect((await rm.cursors.get(db))?.seq).toBe((await replica.info()).update_seq);
+		expect(await rm.outbox.count()).toBe(0); // pulled documents are not ours to send
+
+		// Then follows the replica live: an update, a deletion and a new document.
+		const rev = (await replica.get(student._id))._rev;
+		await replica.put(doc({ ...student, _rev: rev, name: '林小禾改' }));
+		const late = makeMark(student.id, 'late');
+		await replica.put(doc(late));
+		const g = await replica.get('group:svc-3-1');
+		await replica.put({ ...g, _deleted: true });
+		await vi.waitFor(async () => {
+			expect(await rm.students.get(student.id)).toMatchObject({ name: '林小禾改' });
+			expect(await rm.marks.get(late.id)).toMatchObject({ status: 'late' });
+			expect(await rm.groups.get('svc-3-1')).toBeUndefined();
+		});
+	});
+
+	it('a store opened later resumes from the stored cursor and catches up what it missed', async () => {
+		const { rm, store, db } = fresh();
+		await store.open([db]);
+		const seen = makeStudent();
+		await store.write(db, [doc(seen)]);
+		await projected(rm, db);
+		await store.open([]); // the app stops
+
+		// Reached the replica while nothing was projecting (a crash after the PouchDB write).
+		const missed = [
+			makeMark(seen.id, 'present'),
+			makeMark(seen.id, 'leave', { date: '2026-12-01' })
+		];
+		const replica = openLocal(db);
+		await replica.bulkDocs(missed.map(doc));
+		// A change to a row projected before the cursor, made behind the projector's back:
+		// resuming from the cursor must not replay (and so not repair) it.
+		await rm.students.update(seen.id, { name: 'stale' });
+
+		const later = new LocalStore(rm);
+		stores.push(later);
+		await later.open([db]);
+
+		for (const m of missed)
+			expect(await rm.marks.get(m.id)).toMatchObject({ status: m.status, date: m.date });
+		expect((await rm.cursors.get(db))?.seq).toBe((await replica.info()).update_seq);
+		expect((await rm.students.get(seen.id))?.name).toBe('stale');
+	});
+});
+
+describe('LocalStore.rebuild', () => {
+	it('reproduces exactly the same students, groups and marks after the tables were damaged', async () => {
+		const { rm, store, db } = fresh();
+		const club = `${db}-club`;
+		stores.push(store);
+		await store.open([db, club]);
+		const students = [
+			makeStudent(),
+			makeStudent({ name: '王小明', gender: 'm' }),
+			makeStudent({ groupId: 'club-chess' })
+		];
+		await store.write(db, [group('svc-3-1', '三(1)班'), doc(students[0]), doc(students[1])]);
+		await store.write(
+			db,
+			students.slice(0, 2).map((s) => doc(makeMark(s.id, 'present')))
+		);
+		await store.write(club, [group('club-chess', '国际象棋'), doc(students[2])]);
+		await store.write(club, [doc(makeMark(students[2].id, 'late', { groupId: 'club-chess' }))]);
+		// One document that reached a replica directly, and one later revision.
+		await openLocal(db).put(doc(makeMark(students[1].id, 'leave', { date: '2026-12-01' })));
+		const s0 = await store.replica(db).get(students[0]._id);
+		await store.write(db, [doc({ ...s0, className: '三(2)班' })]);
+		await projected(rm, db);
+		await projected(rm, club);
+		const before = await dump(rm);
+		const outbox = await store.outboxRows();
+		expect(before.students).toHaveLength(3);
+		expect(before.groups).toHaveLength(2);
+		expect(before.marks).toHaveLength(4);
+
+		// Damage: a cleared table, an edited row, a stray row and a missing row.
+		await rm.marks.clear();
+		await rm.students.update(students[0].id, { name: '错误' });
+		await rm.groups.put({
+			id: 'ghost',
+			_id: 'group:ghost',
+			type: 'group',
+			kind: 'club',
+			name: '?',
+			teacherIds: [],
+			capacity: 1
+		});
+		await rm.students.delete(students[2].id);
+
+		await store.rebuild();
+
+		expect(await dump(rm)).toEqual(before);
+		expect(await store.outboxRows()).toEqual(outbox); // device state survives a rebuild
+		expect(store.openDbs.sort()).toEqual([db, club].sort());
+
+		// And the rebuilt projector still follows the replica live.
+		const next = makeMark(students[0].id, 'absent', { date: '2026-12-02' });
+		await openLocal(db).put(doc(next));
+		await vi.waitFor(async () =>
+			expect(await rm.marks.get(next.id)).toMatchObject({ status: 'absent' })
+		);
+	});
+});

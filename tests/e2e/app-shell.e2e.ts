@@ -1,0 +1,130 @@
+// The installable shell: it opens with the server gone, offers a new version and waits
+// for consent, and says clearly what went wrong at sign-in.
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppPage, RollPage } from './pages/app.page';
+import { expect, test } from './support/fixtures';
+
+test('the app and its data load with the server stopped', async ({ server, openDevice }) => {
+	const tablet = await openDevice();
+	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
+	const app = new AppPage(page);
+	await page.goto(server.url);
+	await app.signIn('teacher', 'kehou-teacher');
+	await expect(app.groupCard('svc-3-1')).toBeVisible();
+	await app.waitForServiceWorker();
+	await app.waitForFirstSync();
+	await app.groupCard('svc-3-1').click();
+	const roll = new RollPage(page);
+	await expect(roll.tiles().first()).toBeVisible();
+	const count = await roll.tiles().count();
+
+	await server.stop();
+	// A deep link, straight from the service worker's cache.
+	await page.goto(`${server.url}/roll/svc-3-1`);
+	await expect(roll.tiles()).toHaveCount(count);
+	await roll.allPresent();
+	await roll.expectTally({ present: count, unmarked: 0 });
+	await app.expectPending(count);
+	await expect(page.getByTestId('last-sync')).toBeVisible();
+});
+
+test.describe('updates', () => {
+	test.use({ serverOptions: { copyBuild: true } });
+
+	test('a new version is offered and taken only when the user agrees', async ({
+		server,
+		openDevice
+	}) => {
+	const device = await openDevice();
+	const page = device.context.pages()[0] ?? (await device.context.newPage());
+	const app = new AppPage(page);
+	await page.goto(server.url);
+	await app.signIn('teacher', 'kehou-teacher');
+	await expect(app.groupCard('svc-3-1')).toBeVisible();
+	await app.waitForServiceWorker();
+	await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+
+	// Deploy "a new build": the service worker's bytes change.
+	await appendFile(join(server.staticDir, 'service-worker.js'), '\n// next release\n');
+	await server.restart();
+	await page.evaluate(async () => {
+		const reg = await navigator.serviceWorker.getRegistration();
+		await reg?.update();
+	});
+	const prompt = page.getByTestId('update-prompt');
+	await expect(prompt).toBeVisible();
+	await expect(prompt).toContainText('新版本已就绪');
+
+	// "Later" keeps the page as it is; the old worker still controls it.
+	await prompt.getByRole('button', { name: '稍后' }).click();
+	await expect(prompt).toHaveCount(0);
+	await page.reload();
+	await expect(prompt).toBeVisible();
+
+	// Agreeing reloads into the new worker.
+	const before = await page.evaluate(() => performance.timeOrigin);
+	await prompt.getByRole('button', { name: '立即更新' }).click();
+	// A new document (the reload) has a new time origin.
+	await page.waitForFunction((t) => performance.timeOrigin !== t, before, { timeout: 30_000 });
+	await expect(app.groupCard('svc-3-1')).toBeVisible();
+	await expect(prompt).toHaveCount(0);
+	const waiting = await page.evaluate(async () => {
+		const reg = await navigator.serviceWorker.getRegistration();
+		return !!reg?.waiting;
+	});
+	expect(waiting).toBe(false);
+	});
+});
+
+test.describe('sign-in errors', () => {
+	test('wrong password, in Chinese and in English', async ({ server, openDevice }) => {
+		const device = await openDevice();
+		const page = device.context.pages()[0] ?? (await device.context.newPage());
+		const app = new AppPage(page);
+		await page.goto(server.url);
+		await app.signIn('teacher', 'not-the-password');
+		await expect(page.getByTestId('sign-in-error')).toHaveText('用户名或密码错误。');
+		await page.getByTestId('lang-toggle').click();
+		await app.signIn('teacher', 'still-wrong');
+		await expect(page.getByTestId('sign-in-error')).toHaveText('Wrong user name or password.');
+		// The choice of language is remembered on the device.
+		await page.reload();
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+	});
+
+	test('server down at first sign-in', async ({ server, openDevice }) => {
+		const device = await openDevice();
+		const page = device.context.pages()[0] ?? (await device.context.newPage());
+		await page.goto(server.url);
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText('登录');
+		await device.context.setOffline(true);
+		await new AppPage(page).signIn('teacher', 'kehou-teacher');
+		await expect(page.getByTestId('sign-in-error')).toContainText('无法连接服务器');
+	});
+});
+
+test('an expired session asks to sign in again and loses no mark', async ({ server, openDevice }) => {
+	const tablet = await openDevice();
+	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
+	const app = new AppPage(page);
+	await page.goto(server.url);
+	await app.signIn('teacher', 'kehou-teacher');
+	await app.groupCard('svc-3-1').click();
+	const roll = new RollPage(page);
+	await expect(roll.tiles().first()).toBeVisible();
+
+	await tablet.context.setOffline(true);
+	await roll.tapUntil(0, 'present');
+	await app.expectPending(1);
+	// The server forgets the session (revoked or expired) while the tablet is offline.
+	await tablet.context.request.delete(`${server.url}/_session`);
+	await tablet.context.setOffline(false);
+
+	await expect(page.getByTestId('sign-in-again')).toBeVisible();
+	await app.expectPending(1);
+	await page.getByTestId('sign-in-again').getByRole('link').click();
+	await app.signIn('teacher', 'kehou-teacher');
+	await expect(app.groupCard('svc-3-1')).toBeVisible();
+	await app.expectPending(0);
+});
