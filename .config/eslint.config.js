@@ -40,7 +40,7 @@ export default ts.config(
 			globals: { ...globals.browser, ...globals.node },
 			parserOptions: {
 				projectService: {
-					allowDefaultProject: ['*.js', '*.ts', '.config/*.js']
+					allowDefaultProject: ['*.js', '*.ts', '.config/*.js', 'src/service-worker.ts']
 				},
 				tsconfigRootDir: new URL('..', import.meta.url).pathname,
 				extraFileExtensions: ['.svelte'],
@@ -56,9 +56,19 @@ export default ts.config(
 			'svelte/no-navigation-without-resolve': 'off'
 		}
 	},
-	{ files: ['src/lib/domain/**'], rules: restrict([...upper('db', 'sync', 'features', 'ui', 'i18n'), ...infra, { group: ['svelte', 'svelte/*', '$app/*'], message: 'The domain is framework-free.' }]) },
+	{
+		files: ['src/lib/domain/**'],
+		rules: restrict([
+			...upper('db', 'sync', 'features', 'ui', 'i18n'),
+			...infra,
+			{ group: ['svelte', 'svelte/*', '$app/*'], message: 'The domain is framework-free.' }
+		])
+	},
 	{ files: ['src/lib/ui/**'], rules: restrict([...upper('db', 'sync', 'features'), ...infra]) },
-	{ files: ['src/lib/i18n/**'], rules: restrict([...upper('db', 'sync', 'features', 'ui'), ...infra]) },
+	{
+		files: ['src/lib/i18n/**'],
+		rules: restrict([...upper('db', 'sync', 'features', 'ui'), ...infra])
+	},
 	{ files: ['src/lib/db/**'], rules: restrict(upper('sync', 'features', 'ui')) },
 	{ files: ['src/lib/sync/**'], rules: restrict([...upper('features', 'ui'), ...infra]) },
 	{ files: ['src/lib/features/**'], rules: restrict(infra) },
@@ -67,7 +77,14 @@ export default ts.config(
 		files: ['sync-server/**'],
 		rules: restrict([
 			{
-				group: ['**/src/lib/db/*', '**/src/lib/sync/*', '**/src/lib/features/*', '**/src/lib/ui/*', '**/src/routes/*', '$lib/*'],
+				group: [
+					'**/src/lib/db/*',
+					'**/src/lib/sync/*',
+					'**/src/lib/features/*',
+					'**/src/lib/ui/*',
+					'**/src/routes/*',
+					'$lib/*'
+				],
 				message: 'The sync-server imports src/lib/domain and nothing else from src/.'
 			}
 		])

@@ -3,7 +3,11 @@
 // A new version waits until the page asks it to take over (workbox-window, on consent).
 import { build, files, version } from '$service-worker';
 import { clientsClaim } from 'workbox-core';
-import { createHandlerBoundToURL, precacheAndRoute, cleanupOutdatedCaches } from 'workbox-precaching';
+import {
+	createHandlerBoundToURL,
+	precacheAndRoute,
+	cleanupOutdatedCaches
+} from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 
 declare const self: ServiceWorkerGlobalScope;

@@ -36,44 +36,44 @@ test.describe('updates', () => {
 		server,
 		openDevice
 	}) => {
-	const device = await openDevice();
-	const page = device.context.pages()[0] ?? (await device.context.newPage());
-	const app = new AppPage(page);
-	await page.goto(server.url);
-	await app.signIn('teacher', 'kehou-teacher');
-	await expect(app.groupCard('svc-3-1')).toBeVisible();
-	await app.waitForServiceWorker();
-	await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+		const device = await openDevice();
+		const page = device.context.pages()[0] ?? (await device.context.newPage());
+		const app = new AppPage(page);
+		await page.goto(server.url);
+		await app.signIn('teacher', 'kehou-teacher');
+		await expect(app.groupCard('svc-3-1')).toBeVisible();
+		await app.waitForServiceWorker();
+		await expect(page.getByTestId('update-prompt')).toHaveCount(0);
 
-	// Deploy "a new build": the service worker's bytes change.
-	await appendFile(join(server.staticDir, 'service-worker.js'), '\n// next release\n');
-	await server.restart();
-	await page.evaluate(async () => {
-		const reg = await navigator.serviceWorker.getRegistration();
-		await reg?.update();
-	});
-	const prompt = page.getByTestId('update-prompt');
-	await expect(prompt).toBeVisible();
-	await expect(prompt).toContainText('新版本已就绪');
+		// Deploy "a new build": the service worker's bytes change.
+		await appendFile(join(server.staticDir, 'service-worker.js'), '\n// next release\n');
+		await server.restart();
+		await page.evaluate(async () => {
+			const reg = await navigator.serviceWorker.getRegistration();
+			await reg?.update();
+		});
+		const prompt = page.getByTestId('update-prompt');
+		await expect(prompt).toBeVisible();
+		await expect(prompt).toContainText('新版本已就绪');
 
-	// "Later" keeps the page as it is; the old worker still controls it.
-	await prompt.getByRole('button', { name: '稍后' }).click();
-	await expect(prompt).toHaveCount(0);
-	await page.reload();
-	await expect(prompt).toBeVisible();
+		// "Later" keeps the page as it is; the old worker still controls it.
+		await prompt.getByRole('button', { name: '稍后' }).click();
+		await expect(prompt).toHaveCount(0);
+		await page.reload();
+		await expect(prompt).toBeVisible();
 
-	// Agreeing reloads into the new worker.
-	const before = await page.evaluate(() => performance.timeOrigin);
-	await prompt.getByRole('button', { name: '立即更新' }).click();
-	// A new document (the reload) has a new time origin.
-	await page.waitForFunction((t) => performance.timeOrigin !== t, before, { timeout: 30_000 });
-	await expect(app.groupCard('svc-3-1')).toBeVisible();
-	await expect(prompt).toHaveCount(0);
-	const waiting = await page.evaluate(async () => {
-		const reg = await navigator.serviceWorker.getRegistration();
-		return !!reg?.waiting;
-	});
-	expect(waiting).toBe(false);
+		// Agreeing reloads into the new worker.
+		const before = await page.evaluate(() => performance.timeOrigin);
+		await prompt.getByRole('button', { name: '立即更新' }).click();
+		// A new document (the reload) has a new time origin.
+		await page.waitForFunction((t) => performance.timeOrigin !== t, before, { timeout: 30_000 });
+		await expect(app.groupCard('svc-3-1')).toBeVisible();
+		await expect(prompt).toHaveCount(0);
+		const waiting = await page.evaluate(async () => {
+			const reg = await navigator.serviceWorker.getRegistration();
+			return !!reg?.waiting;
+		});
+		expect(waiting).toBe(false);
 	});
 });
 
@@ -104,7 +104,10 @@ test.describe('sign-in errors', () => {
 	});
 });
 
-test('an expired session asks to sign in again and loses no mark', async ({ server, openDevice }) => {
+test('an expired session asks to sign in again and loses no mark', async ({
+	server,
+	openDevice
+}) => {
 	const tablet = await openDevice();
 	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
 	const app = new AppPage(page);

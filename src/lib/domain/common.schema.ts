@@ -20,7 +20,10 @@ export const refIdSchema = z
 /** Event ids are client-made, time-ordered UUIDv7 strings. */
 export const eventIdSchema = z
 	.string()
-	.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'expected a UUIDv7');
+	.regex(
+		/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+		'expected a UUIDv7'
+	);
 
 export const userNameSchema = z
 	.string()

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { canRead, canWrite, dbName, groupDb, homeDb, parseDbName, schoolDb, type Principal } from './databases';
+import {
+	canRead,
+	canWrite,
+	dbName,
+	groupDb,
+	homeDb,
+	parseDbName,
+	schoolDb,
+	type Principal
+} from './databases';
 
 const teacher: Principal = { name: 't', schoolId: 'demo', roles: ['teacher'], groups: ['svc-3-1'] };
 const office: Principal = { name: 'o', schoolId: 'demo', roles: ['working-group'], groups: [] };
@@ -31,7 +40,9 @@ describe('database names', () => {
 describe('homeDb', () => {
 	it('routes reference documents to the school and children and marks to their group', () => {
 		expect(homeDb('demo', { type: 'group' })).toBe(schoolDb('demo'));
-		expect(homeDb('demo', { type: 'student', groupId: 'svc-3-1' })).toBe(groupDb('demo', 'svc-3-1'));
+		expect(homeDb('demo', { type: 'student', groupId: 'svc-3-1' })).toBe(
+			groupDb('demo', 'svc-3-1')
+		);
 		expect(homeDb('demo', { type: 'mark', groupId: 'c1' })).toBe(groupDb('demo', 'c1'));
 		expect(homeDb('demo', { type: 'mark' })).toBeNull();
 		expect(homeDb('demo', { type: 'unknown' })).toBeNull();

@@ -5,7 +5,9 @@ import { validateDoc } from './documents';
 describe('validateDoc', () => {
 	it('accepts valid students and marks', () => {
 		expect(validateDoc(makeStudent()).ok).toBe(true);
-		expect(validateDoc(makeMark('stu-1', 'late', { arrivedAt: '2026-11-30T07:45:00.000Z' })).ok).toBe(true);
+		expect(
+			validateDoc(makeMark('stu-1', 'late', { arrivedAt: '2026-11-30T07:45:00.000Z' })).ok
+		).toBe(true);
 		expect(validateDoc({ ...makeMark('stu-1', 'present'), _rev: '1-x' }).ok).toBe(true);
 	});
 
@@ -18,7 +20,14 @@ describe('validateDoc', () => {
 		['a bad date', { ...makeMark('s', 'present'), date: '2026-13-01' }, 'date'],
 		['a non-UUIDv7 id', { ...makeMark('s', 'present'), id: 'abc', _id: 'mark:abc' }, 'id'],
 		['a mismatched _id', { ...makeMark('s', 'present'), _id: 'mark:other' }, '_id'],
-		['a self-superseding mark', (() => { const m = makeMark('s', 'present'); return { ...m, supersedes: m.id }; })(), 'supersedes'],
+		[
+			'a self-superseding mark',
+			(() => {
+				const m = makeMark('s', 'present');
+				return { ...m, supersedes: m.id };
+			})(),
+			'supersedes'
+		],
 		['an extra field', { ...makeMark('s', 'present'), script: 'alert(1)' }, 'Unrecognized'],
 		['a missing author', { ...makeMark('s', 'present'), author: undefined }, 'author'],
 		['a bad student number', makeStudent({ studentNo: '12a' }), 'studentNo'],

@@ -18,9 +18,7 @@ export type AppDoc = z.infer<(typeof documentSchemas)[DocType]>;
 /** Event types are written once and never changed. */
 export const EVENT_TYPES: ReadonlySet<string> = new Set(['mark']);
 
-export type ValidationResult =
-	| { ok: true; doc: AppDoc }
-	| { ok: false; reason: string };
+export type ValidationResult = { ok: true; doc: AppDoc } | { ok: false; reason: string };
 
 /** Validates an app document; the reason names the first failing field. */
 export function validateDoc(input: unknown): ValidationResult {

@@ -23,7 +23,10 @@ describe('foldRoll', () => {
 	});
 
 	it('lets a later mark win without supersedes', () => {
-		const roll = foldRoll([makeMark('a', 'absent', { at: T(5) }), makeMark('a', 'present', { at: T(1) })]);
+		const roll = foldRoll([
+			makeMark('a', 'absent', { at: T(5) }),
+			makeMark('a', 'present', { at: T(1) })
+		]);
 		expect(roll.get('a')?.status).toBe('absent');
 	});
 

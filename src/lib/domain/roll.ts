@@ -26,7 +26,10 @@ export interface RollTally {
 }
 
 /** Orders events by device time, then id: a total order every device agrees on. */
-export function compareEvents(a: { at: string; id: string }, b: { at: string; id: string }): number {
+export function compareEvents(
+	a: { at: string; id: string },
+	b: { at: string; id: string }
+): number {
 	const ta = Date.parse(a.at);
 	const tb = Date.parse(b.at);
 	if (ta !== tb) return ta - tb;

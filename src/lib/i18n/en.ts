@@ -60,8 +60,7 @@ export const en = {
 	'sync.offline': 'Offline',
 	'sync.syncing': 'Syncing…',
 	'sync.error': 'Cannot sync: {reason}',
-	'sync.denied':
-		'The server refused {count} records: {reason}. They are kept on this device.',
+	'sync.denied': 'The server refused {count} records: {reason}. They are kept on this device.',
 	'sync.signInAgain': 'Sign in again to continue syncing',
 	'sync.title': 'Sync status',
 	'sync.database': 'Database',

@@ -51,7 +51,9 @@ export class RollPage {
 		return this.page.getByTestId(`tally-${key}`);
 	}
 
-	async expectTally(t: Partial<Record<'expected' | 'present' | 'leave' | 'absent' | 'unmarked', number>>) {
+	async expectTally(
+		t: Partial<Record<'expected' | 'present' | 'leave' | 'absent' | 'unmarked', number>>
+	) {
 		for (const [key, value] of Object.entries(t)) {
 			await expect(this.tally(key as 'expected')).toHaveAttribute('data-value', String(value));
 		}
@@ -74,7 +76,9 @@ export class RollPage {
 
 	async statuses(): Promise<Record<string, string>> {
 		return this.tiles().evaluateAll((els) =>
-			Object.fromEntries(els.map((e) => [e.getAttribute('data-student'), e.getAttribute('data-status')]))
+			Object.fromEntries(
+				els.map((e) => [e.getAttribute('data-student'), e.getAttribute('data-status')])
+			)
 		);
 	}
 }

@@ -17,7 +17,10 @@ export interface Device {
 interface Fixtures {
 	serverOptions: ServerOptions;
 	server: RunningServer;
-	openDevice: (opts?: { viewport?: { width: number; height: number }; locale?: string }) => Promise<Device>;
+	openDevice: (opts?: {
+		viewport?: { width: number; height: number };
+		locale?: string;
+	}) => Promise<Device>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -29,6 +32,8 @@ export const test = base.extend<Fixtures>({
 		await removeDir(server.dataDir);
 		if (serverOptions.copyBuild) await removeDir(server.staticDir);
 	},
+	// Playwright needs an object pattern here even when no other fixture is used.
+	// eslint-disable-next-line no-empty-pattern
 	openDevice: async ({}, use) => {
 		const devices: Device[] = [];
 		const profiles: string[] = [];

@@ -27,5 +27,7 @@ export function allPresentMarks(
 	studentIds: readonly string[],
 	roll: ReadonlyMap<string, RollEntry>
 ): MarkInput[] {
-	return studentIds.filter((id) => !roll.has(id)).map((id) => ({ studentId: id, status: 'present' }));
+	return studentIds
+		.filter((id) => !roll.has(id))
+		.map((id) => ({ studentId: id, status: 'present' }));
 }

@@ -65,7 +65,9 @@ export const studentsLive = (groupId: string) =>
 	new Live<StudentRow[]>(() => readModel.students.where('groupId').equals(groupId).toArray());
 
 export const marksLive = (groupId: string, date: string) =>
-	new Live<MarkRow[]>(() => readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray());
+	new Live<MarkRow[]>(() =>
+		readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray()
+	);
 
 /** Student counts and the day's marks of several groups at once, for the home screen. */
 export const groupDaysLive = (groupIds: readonly string[], date: string) =>

@@ -62,7 +62,8 @@ export async function signIn(name: string, password: string): Promise<SessionUse
 	}
 	if (res.status === 401) throw new SignInError('wrong');
 	if (res.status === 429) throw new SignInError('too-many');
-	if (res.status === 502 || res.status === 503 || res.status === 504) throw new SignInError('offline');
+	if (res.status === 502 || res.status === 503 || res.status === 504)
+		throw new SignInError('offline');
 	if (!res.ok) throw new SignInError('failed', await reasonOf(res));
 	const me = await fetchMe();
 	if (me === 'unauthorized') throw new SignInError('failed', 'session not accepted');
