@@ -15,7 +15,8 @@ const LOCALES = ['zh-CN', 'en'] as const;
 async function checkLayout(page: Page) {
 	const problems = await page.evaluate(() => {
 		const out: string[] = [];
-		if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('horizontal overflow');
+		if (document.documentElement.scrollWidth > window.innerWidth + 1)
+			out.push('horizontal overflow');
 		for (const el of document.querySelectorAll<HTMLElement>('button, a, input, [role=button]')) {
 			const r = el.getBoundingClientRect();
 			if (r.width === 0 || r.height === 0) continue; // not displayed
