@@ -9,7 +9,7 @@ import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
 import { sendError, toCouchError } from './http-util';
 import { createStaticHandler } from './static-files';
-import { Storage } from './storage';
+import { Storage, type StorageOptions } from './storage';
 import { createUser, type NewUser, type User } from './users';
 
 export interface SyncServerOptions {
@@ -25,6 +25,8 @@ export interface SyncServerOptions {
 	/** Longest a longpoll `_changes` waits (ms). */
 	longpollMaxMs?: number;
 	auth?: Partial<AuthOptions>;
+	/** Store backend and limits; default from the environment (`storageOptionsFromEnv`). */
+	storage?: StorageOptions;
 }
 
 export interface StartupInfo {
@@ -71,7 +73,7 @@ export function logPath(pathname: string): string {
 
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
 	const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'kehou-sync' } });
-	const storage = new Storage(opts.dataDir);
+	const storage = new Storage(opts.dataDir, opts.storage);
 	const authOptions = { ...DEFAULT_AUTH, ...opts.auth };
 	let auth: Auth | null = null;
 	let sweeper: NodeJS.Timeout | undefined;
@@ -85,7 +87,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
 	const init = () =>
 		(started ??= (async () => {
-			const { uuid, fresh } = storage.init();
+			const { uuid, fresh } = await storage.init();
 			auth = new Auth(storage.system, authOptions);
 			await auth.sweep();
 			const a = auth;

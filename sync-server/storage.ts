@@ -1,14 +1,17 @@
-// The server's storage: one PouchDB-on-LevelDB database per CouchDB database under
-// `${dataDir}/dbs`, opened lazily and cached, plus a system store (users, sessions) that no
-// HTTP route exposes, and `server.json` holding the server's stable uuid.
-// Invariant: every write to a served database goes through `Storage`, so `onChange`
-// listeners (longpoll `_changes`) hear about every change in this process.
-import { randomUUID } from 'node:crypto';
+// The server's storage behind one interface (`StoreBackend`) with two implementations:
+// PouchDB on LevelDB under the data folder (`storage-level.ts`, the default) and a remote
+// CouchDB 3 reached over HTTP (`storage-couch.ts`), so several stateless sync-server
+// processes can share one store. `Storage` adds what both need: change notifications for
+// longpoll `_changes` and per-database write locks.
+// Invariants: every write this process makes to a served database goes through `Storage`
+// and calls `notify`; with a remote store, writes by other processes arrive through the
+// backend's `watch` (the remote `_changes` feed). Users, sessions and the server's uuid
+// live in the store's system database, never reachable as a served database.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import PouchDB from 'pouchdb-core';
-import leveldb from 'pouchdb-adapter-leveldb';
+import { CouchBackend, type CouchOptions } from './storage-couch';
+import { LevelBackend } from './storage-level';
+
+export { safeName } from './storage-level';
 
 export type Doc = Record<string, unknown> & { _id?: string; _rev?: string; _deleted?: boolean };
 
@@ -50,90 +53,112 @@ export interface BulkGetResult {
 	docs: Array<{ ok: Doc } | { error: Record<string, unknown> }>;
 }
 
-interface PouchConstructor {
-	new (name: string, opts: Record<string, unknown>): PouchDatabase;
-	plugin(plugin: unknown): void;
+/** What a store must provide; `Storage` wraps one. */
+export interface StoreBackend {
+	readonly kind: 'leveldb' | 'couchdb';
+	/** Prepares the store; reads or makes the server's uuid. `fresh`: the store was new. */
+	init(): Promise<{ uuid: string; fresh: boolean }>;
+	/** Users and sessions: never served over HTTP. */
+	readonly system: PouchDatabase;
+	/** A served database, created on first use. The handle stays valid for the store's life. */
+	db(name: string): PouchDatabase;
+	/** Does `name` exist? Remote stores answer from a list refreshed every few seconds. */
+	exists(name: string): boolean;
+	/** Like `exists`, but asks the store itself. */
+	existsNow(name: string): Promise<boolean>;
+	create(name: string): Promise<boolean>;
+	/** Deletes a database and its data; `false` when there was none. */
+	destroy(name: string): Promise<boolean>;
+	/** Served databases, sorted; remote stores answer from their cached list. */
+	list(): string[];
+	/** Served databases, sorted, asking the store itself. */
+	listNow(): Promise<string[]>;
+	/** Calls `onChange` when another process changes `name`; returns the stop function. */
+	watch?(name: string, onChange: () => void): () => void;
+	close(): Promise<void>;
 }
 
-const Pouch = PouchDB as unknown as PouchConstructor;
-Pouch.plugin(leveldb);
+export interface StorageOptions {
+	/** A remote CouchDB 3 server instead of LevelDB under the data folder. */
+	couchdb?: CouchOptions;
+	/** Most LevelDB databases open at once; idle ones are closed (default 200). */
+	maxOpenDbs?: number;
+}
+
+/** Storage settings from `KEHOU_COUCHDB_URL|USER|PASSWORD|PREFIX` and `KEHOU_MAX_OPEN_DBS`. */
+export function storageOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageOptions {
+	const opts: StorageOptions = {};
+	const max = env.KEHOU_MAX_OPEN_DBS;
+	if (max !== undefined && max !== '') {
+		const n = Number(max);
+		if (!Number.isInteger(n) || n < 1)
+			throw new Error(`KEHOU_MAX_OPEN_DBS must be ≥ 1, not ${max}`);
+		opts.maxOpenDbs = n;
+	}
+	if (env.KEHOU_COUCHDB_URL) {
+		opts.couchdb = {
+			url: env.KEHOU_COUCHDB_URL,
+			username: env.KEHOU_COUCHDB_USER,
+			password: env.KEHOU_COUCHDB_PASSWORD,
+			prefix: env.KEHOU_COUCHDB_PREFIX
+		};
+	}
+	return opts;
+}
 
 /** CouchDB's rule for database names. */
 export const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/;
 
-/** File-system name: everything outside `[a-z0-9_-]` is %-escaped (`%` never occurs in names). */
-export const safeName = (name: string) =>
-	name.replace(/[^a-z0-9_-]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-const unsafeName = (file: string) =>
-	file.replace(/%([0-9a-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+// A remote watch outlives its last longpoll by this much, so that a client's next poll
+// (which follows at once) does not restart the remote feed.
+const WATCH_LINGER_MS = 30_000;
 
 export class Storage {
-	readonly dbsDir: string;
-	private readonly open = new Map<string, PouchDatabase>();
+	readonly backend: StoreBackend;
 	private readonly changes = new EventEmitter();
 	private readonly locks = new Map<string, Promise<unknown>>();
-	private systemDb: PouchDatabase | null = null;
+	private readonly watches = new Map<string, { stop: () => void; idle?: NodeJS.Timeout }>();
 	uuid = '';
 
-	constructor(readonly dataDir: string) {
-		this.dbsDir = join(dataDir, 'dbs');
+	constructor(
+		readonly dataDir: string,
+		options: StorageOptions = storageOptionsFromEnv()
+	) {
+		this.backend = options.couchdb
+			? new CouchBackend(options.couchdb)
+			: new LevelBackend(dataDir, options.maxOpenDbs ?? 200);
 		// Every open longpoll listens; there is no leak to warn about.
 		this.changes.setMaxListeners(0);
 	}
 
-	/** Creates the folders, reads or makes the uuid; `fresh` when the data folder was new. */
-	init(): { uuid: string; fresh: boolean } {
-		mkdirSync(this.dbsDir, { recursive: true });
-		const file = join(this.dataDir, 'server.json');
-		let fresh = false;
-		if (existsSync(file)) {
-			const saved = JSON.parse(readFileSync(file, 'utf8')) as { uuid?: unknown };
-			if (typeof saved.uuid !== 'string') throw new Error(`${file} has no uuid`);
-			this.uuid = saved.uuid;
-		} else {
-			fresh = true;
-			// CouchDB's uuid is 32 hex digits; PouchDB keys replication checkpoints on it.
-			this.uuid = randomUUID().replaceAll('-', '');
-			const body = { uuid: this.uuid, createdAt: new Date().toISOString() };
-			writeFileSync(file, JSON.stringify(body, null, '\t') + '\n', { mode: 0o600 });
-		}
-		return { uuid: this.uuid, fresh };
+	/** Opens the store, reads or makes the uuid; `fresh` when the store was new. */
+	async init(): Promise<{ uuid: string; fresh: boolean }> {
+		const out = await this.backend.init();
+		this.uuid = out.uuid;
+		return out;
 	}
 
 	/** The internal store (users, sessions): never reachable over HTTP. */
 	get system(): PouchDatabase {
-		if (!this.systemDb) {
-			this.systemDb = new Pouch(join(this.dataDir, 'system'), { adapter: 'leveldb' });
-		}
-		return this.systemDb;
+		return this.backend.system;
 	}
 
 	exists(name: string): boolean {
-		return this.open.has(name) || existsSync(join(this.dbsDir, safeName(name)));
+		return this.backend.exists(name);
 	}
 
 	/** Opens (creating if needed) a served database. */
 	db(name: string): PouchDatabase {
-		let db = this.open.get(name);
-		if (!db) {
-			db = new Pouch(join(this.dbsDir, safeName(name)), { adapter: 'leveldb' });
-			this.open.set(name, db);
-		}
-		return db;
+		return this.backend.db(name);
 	}
 
 	/** Creates a database; `false` when it already existed. */
-	async create(name: string): Promise<boolean> {
-		if (this.exists(name)) return false;
-		// LevelDB creates its folder on first use: touch it so that `exists` sees it.
-		await this.db(name).info();
-		return true;
+	create(name: string): Promise<boolean> {
+		return this.backend.create(name);
 	}
 
 	list(): string[] {
-		const names = new Set(readdirSync(this.dbsDir).map(unsafeName));
-		for (const n of this.open.keys()) names.add(n);
-		return [...names].sort();
+		return this.backend.list();
 	}
 
 	/** Tells longpoll waiters of `name` that something changed. */
@@ -143,12 +168,40 @@ export class Storage {
 
 	onChange(name: string, listener: () => void): () => void {
 		this.changes.on(name, listener);
-		return () => this.changes.off(name, listener);
+		this.watchRemote(name);
+		return () => {
+			this.changes.off(name, listener);
+			this.unwatchRemote(name);
+		};
+	}
+
+	/** With a shared store, other processes' writes reach our longpolls through `watch`. */
+	private watchRemote(name: string): void {
+		if (!this.backend.watch) return;
+		const w = this.watches.get(name);
+		if (w) {
+			clearTimeout(w.idle);
+			w.idle = undefined;
+			return;
+		}
+		this.watches.set(name, { stop: this.backend.watch(name, () => this.notify(name)) });
+	}
+
+	private unwatchRemote(name: string): void {
+		const w = this.watches.get(name);
+		if (!w || this.changes.listenerCount(name) > 0) return;
+		clearTimeout(w.idle);
+		w.idle = setTimeout(() => {
+			if (this.changes.listenerCount(name) > 0) return;
+			w.stop();
+			this.watches.delete(name);
+		}, WATCH_LINGER_MS);
+		w.idle.unref();
 	}
 
 	/**
-	 * Runs `fn` alone among writers of `name`, so that a check made before a write (is
-	 * this event new?) still holds when the write happens.
+	 * Runs `fn` alone among writers of `name` in this process, so that a check made before a
+	 * write (is this event new?) still holds when the write happens.
 	 */
 	async withWriteLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
 		const previous = this.locks.get(name) ?? Promise.resolve();
@@ -164,10 +217,11 @@ export class Storage {
 
 	async close(): Promise<void> {
 		this.changes.removeAllListeners();
-		const dbs = [...this.open.values()];
-		if (this.systemDb) dbs.push(this.systemDb);
-		this.open.clear();
-		this.systemDb = null;
-		await Promise.all(dbs.map((db) => db.close().catch(() => undefined)));
+		for (const w of this.watches.values()) {
+			clearTimeout(w.idle);
+			w.stop();
+		}
+		this.watches.clear();
+		await this.backend.close();
 	}
 }
