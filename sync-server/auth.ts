@@ -14,7 +14,7 @@ import {
 	methodNotAllowed
 } from './http-util';
 import type { Doc, PouchDatabase } from './storage';
-import { authenticate, getUser, type User } from './users';
+import { authenticate, currentUser, getUser, type User } from './users';
 
 export interface AuthOptions {
 	/** Idle expiry of a session (ms). */
@@ -69,7 +69,7 @@ function cookieValue(req: IncomingMessage, name: string): string | null {
 
 export class Auth {
 	private readonly failures = new Map<string, number[]>();
-	private readonly basicCache = new Map<string, { user: User; until: number }>();
+	private readonly basicCache = new Map<string, { stamp: string; until: number }>();
 
 	constructor(
 		private readonly system: PouchDatabase,
@@ -148,9 +148,15 @@ export class Auth {
 		// Replication sends credentials on every request; a short cache spares a slow hash each time.
 		const key = sha256(`${name}\0${password}`);
 		const cached = this.basicCache.get(key);
-		if (cached && cached.until > Date.now()) return { user: cached.user, via: 'basic' };
+		// A hit still reads the account: new roles apply at once; a new password or disabling ends it.
+		const fresh =
+			cached && cached.until > Date.now() && (await currentUser(this.system, name, cached.stamp));
+		if (fresh) return { user: fresh.user, via: 'basic' };
+		// Stamp read before the check: a password changed in between invalidates the entry.
+		const before = await currentUser(this.system, name);
 		const user = await this.checkPassword(req, name, password);
-		this.basicCache.set(key, { user, until: Date.now() + BASIC_CACHE_MS });
+		if (before)
+			this.basicCache.set(key, { stamp: before.stamp, until: Date.now() + BASIC_CACHE_MS });
 		return { user, via: 'basic' };
 	}
 

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { canRead, dbName, groupDb, parseDbName, schoolDb } from '../src/lib/domain/index';
 import { checkRead, isServerAdmin, type DbAccess } from './access';
+import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
 import { handleChanges } from './couch-changes';
 import * as docs from './couch-docs';
@@ -217,6 +218,9 @@ async function routeServer(
 		case '_kehou/me':
 			if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET,HEAD');
 			return sendJson(res, 200, await describeUser(ctx.storage, requireUser(caller)));
+	}
+	if (parts[0] === '_kehou' && parts[1] === 'admin') {
+		return routeAdmin(ctx, req, res, parts.slice(2), query, caller);
 	}
 	if (parts[0] === '_kehou') throw notFound();
 	throw illegalName(parts[0]);

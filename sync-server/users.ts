@@ -1,5 +1,9 @@
-// Accounts in the system store: creation, salted scrypt password hashes and their
-// constant-time check. Passwords never leave this module, not even into logs.
+// Accounts in the system store: creation and administration (roles, assignments,
+// passwords, disabling), salted scrypt password hashes and their constant-time check.
+// Passwords never leave this module, not even into logs.
+// Invariant: nothing caches an account for long — `getUser` reads the store, and the
+// Basic-auth cache revalidates each hit with `currentUser`, so a change of roles,
+// assignments, password or a disabling applies from the account's next request.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import {
@@ -24,6 +28,21 @@ export const newUserSchema = z
 	.strict();
 export type NewUser = z.input<typeof newUserSchema>;
 
+/** What an administrator may change on an account (not the name, not the password). */
+export const userPatchSchema = z
+	.object({
+		displayName: z.string().min(1).max(40),
+		schoolId: refIdSchema,
+		roles: z.array(roleSchema).min(1),
+		groups: z.array(refIdSchema),
+		staffId: refIdSchema.nullable()
+	})
+	.partial()
+	.strict();
+export type UserPatch = z.input<typeof userPatchSchema>;
+
+export const passwordSchema = newUserSchema.shape.password;
+
 export interface PasswordHash {
 	scheme: 'scrypt';
 	N: number;
@@ -46,6 +65,26 @@ interface UserDoc extends User {
 	type: 'user';
 	password: PasswordHash;
 	createdAt: string;
+	updatedAt?: string;
+	/** A disabled account signs nobody in; its sessions were revoked when it was disabled. */
+	disabled?: boolean;
+}
+
+/** An account as administrators see it (never the password hash). */
+export interface Account extends User {
+	disabled: boolean;
+	createdAt: string;
+	updatedAt: string | null;
+}
+
+/** An administration request that cannot be done as asked (409, 404). */
+export class AccountError extends Error {
+	constructor(
+		readonly code: 'conflict' | 'not_found',
+		message: string
+	) {
+		super(message);
+	}
 }
 
 const KEY_LENGTH = 32;
@@ -97,6 +136,19 @@ function toUser(doc: UserDoc): User {
 	};
 }
 
+function toAccount(doc: UserDoc): Account {
+	return {
+		...toUser(doc),
+		disabled: doc.disabled === true,
+		createdAt: doc.createdAt,
+		updatedAt: doc.updatedAt ?? null
+	};
+}
+
+async function readDoc(system: PouchDatabase, name: string): Promise<UserDoc | null> {
+	return (await system.get(userId(name)).catch(() => null)) as UserDoc | null;
+}
+
 /** Creates an account (or replaces its password and details when it exists). */
 export async function createUser(system: PouchDatabase, input: NewUser): Promise<User> {
 	const u = newUserSchema.parse(input);
@@ -118,9 +170,26 @@ export async function createUser(system: PouchDatabase, input: NewUser): Promise
 	return toUser(doc);
 }
 
+/** The account as it is now; `null` when unknown or disabled. */
 export async function getUser(system: PouchDatabase, name: string): Promise<User | null> {
-	const doc = await system.get(userId(name)).catch(() => null);
-	return doc ? toUser(doc as unknown as UserDoc) : null;
+	const doc = await readDoc(system, name);
+	return doc && !doc.disabled ? toUser(doc) : null;
+}
+
+/**
+ * The account as it is now, with a stamp of its password: `null` when unknown, disabled,
+ * or when `stamp` is given and the password changed since. For credential caches.
+ */
+export async function currentUser(
+	system: PouchDatabase,
+	name: string,
+	stamp?: string
+): Promise<{ user: User; stamp: string } | null> {
+	const doc = await readDoc(system, name);
+	if (!doc || doc.disabled) return null;
+	const now = `${doc.password.salt}:${doc.password.hash}`;
+	if (stamp !== undefined && stamp !== now) return null;
+	return { user: toUser(doc), stamp: now };
 }
 
 /** The user when the password matches; `null` otherwise, in about the same time. */
@@ -129,11 +198,73 @@ export async function authenticate(
 	name: string,
 	password: string
 ): Promise<User | null> {
-	const doc = (await system.get(userId(name)).catch(() => null)) as UserDoc | null;
-	if (!doc) {
+	const doc = await readDoc(system, name);
+	if (!doc || doc.disabled) {
 		decoy ??= hashPassword('decoy-password');
 		await verifyPassword(password, await decoy);
 		return null;
 	}
 	return (await verifyPassword(password, doc.password)) ? toUser(doc) : null;
+}
+
+/** Adds an account; refuses a name already taken (409), whatever its state. */
+export async function addUser(system: PouchDatabase, input: NewUser): Promise<Account> {
+	const u = newUserSchema.parse(input);
+	if (await readDoc(system, u.name)) {
+		throw new AccountError('conflict', `An account named ${u.name} already exists.`);
+	}
+	await createUser(system, u);
+	return (await getAccount(system, u.name))!;
+}
+
+export async function getAccount(system: PouchDatabase, name: string): Promise<Account | null> {
+	const doc = await readDoc(system, name);
+	return doc ? toAccount(doc) : null;
+}
+
+export async function listAccounts(system: PouchDatabase): Promise<Account[]> {
+	const all = (await system.allDocs({
+		startkey: 'user:',
+		endkey: 'user:\ufff0',
+		include_docs: true
+	})) as { rows: Array<{ doc: UserDoc }> };
+	return all.rows.map((r) => toAccount(r.doc));
+}
+
+/** Reads, changes and writes an account, retrying when another writer came first. */
+async function updateDoc(
+	system: PouchDatabase,
+	name: string,
+	change: (doc: UserDoc) => UserDoc | Promise<UserDoc>
+): Promise<Account> {
+	for (let attempt = 0; ; attempt++) {
+		const doc = await readDoc(system, name);
+		if (!doc) throw new AccountError('not_found', `There is no account named ${name}.`);
+		const next = { ...(await change(doc)), updatedAt: new Date().toISOString() };
+		try {
+			await system.put(next as unknown as Doc);
+			return toAccount(next);
+		} catch (e) {
+			if ((e as { status?: number }).status !== 409 || attempt >= 3) throw e;
+		}
+	}
+}
+
+/** Changes roles, assignments (groups) or details; they apply from the next request. */
+export function updateUser(system: PouchDatabase, name: string, patch: UserPatch) {
+	const p = userPatchSchema.parse(patch);
+	return updateDoc(system, name, (doc) => ({ ...doc, ...p }));
+}
+
+/** Sets a new password. Callers revoke the account's sessions (see `setPassword` users). */
+export async function setPassword(system: PouchDatabase, name: string, password: string) {
+	const checked = z.object({ password: passwordSchema }).parse({ password }).password;
+	const hash = await hashPassword(checked);
+	return updateDoc(system, name, (doc) => ({ ...doc, password: hash }));
+}
+
+export function setDisabled(system: PouchDatabase, name: string, disabled: boolean) {
+	return updateDoc(system, name, ({ disabled: _was, ...doc }) =>
+		disabled ? { ...doc, disabled } : doc
+	);
 }
