@@ -4,6 +4,7 @@ import {
 	couchMetaShape,
 	eventEnvelopeShape,
 	eventIdSchema,
+	eventRules,
 	isoDateSchema,
 	isoInstantSchema,
 	refIdSchema
@@ -29,9 +30,5 @@ export const markSchema = z
 		...couchMetaShape
 	})
 	.strict()
-	.refine((d) => d._id === `mark:${d.id}`, { message: '_id must be mark:<id>', path: ['_id'] })
-	.refine((d) => d.supersedes !== d.id, {
-		message: 'an event cannot supersede itself',
-		path: ['supersedes']
-	});
+	.superRefine(eventRules('mark', { routineCorrections: true }));
 export type Mark = z.infer<typeof markSchema>;

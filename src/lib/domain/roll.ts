@@ -38,15 +38,18 @@ export function compareEvents(
 
 /**
  * Current mark per student. Invariants: an event delivered twice counts once (dedupe by
- * id); an event named in another's `supersedes` never counts, whatever the clocks say;
- * among the rest the last by (time, id) wins.
+ * id); an event named in another's `supersedes` never counts, whatever the clocks say; a
+ * retraction withdraws its target and counts for nothing itself; among the rest the last by
+ * (time, id) wins.
  */
 export function foldRoll(marks: readonly Mark[]): Map<string, RollEntry> {
 	const byId = new Map<string, Mark>();
 	for (const m of marks) byId.set(m.id, m);
 	const superseded = new Set<string>();
 	for (const m of byId.values()) if (m.supersedes) superseded.add(m.supersedes);
-	const live = [...byId.values()].filter((m) => !superseded.has(m.id)).sort(compareEvents);
+	const live = [...byId.values()]
+		.filter((m) => !superseded.has(m.id) && !m.retracted)
+		.sort(compareEvents);
 	const roll = new Map<string, RollEntry>();
 	for (const m of live) {
 		roll.set(m.studentId, {
