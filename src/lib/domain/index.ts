@@ -13,3 +13,6 @@ export * from './databases';
 export * from './documents';
 export * from './roll';
 export * from './service-hours';
+export * from './dates';
+export * from './holidays';
+export * from './calendar';
