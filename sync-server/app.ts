@@ -7,8 +7,8 @@ import pino, { type Logger } from 'pino';
 import { Auth, type AuthOptions } from './auth';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
-import { sendError, toCouchError } from './http-util';
-import { createStaticHandler } from './static-files';
+import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
+import { contentSecurityPolicy, createStaticHandler } from './static-files';
 import { Storage, type StorageOptions } from './storage';
 import { createUser, type NewUser, type User } from './users';
 
@@ -27,6 +27,12 @@ export interface SyncServerOptions {
 	auth?: Partial<AuthOptions>;
 	/** Store backend and limits; default from the environment (`storageOptionsFromEnv`). */
 	storage?: StorageOptions;
+	/** Largest attachment (bytes); larger ones get 413 `attachment_too_large`. Default 8 MiB. */
+	maxAttachmentBytes?: number;
+	/** Origins answered with CORS (credentials allowed); none by default (same origin only). */
+	allowedOrigins?: readonly string[];
+	/** How long `close` waits for requests in flight (writes) before cutting them (ms). */
+	shutdownGraceMs?: number;
 }
 
 export interface StartupInfo {
@@ -79,6 +85,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 	let sweeper: NodeJS.Timeout | undefined;
 	const closing = new AbortController();
 	const serveStatic = createStaticHandler(opts.staticDir);
+	// Computed once: the inline scripts of the built index.html are allowed by their hashes.
+	const headers = securityHeaders(contentSecurityPolicy(opts.staticDir));
 	if (opts.staticDir && !serveStatic) {
 		logger.warn({ staticDir: opts.staticDir }, 'static folder missing: serving the API only');
 	}
@@ -97,6 +105,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				storage,
 				auth,
 				bodyLimit: opts.maxBodyBytes ?? 16 * 1024 * 1024,
+				maxAttachmentBytes: opts.maxAttachmentBytes,
 				longpollMaxMs: opts.longpollMaxMs ?? 60_000,
 				closing: closing.signal,
 				version: process.env.npm_package_version ?? '0.1.0'
@@ -107,7 +116,15 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const t0 = performance.now();
-		const url = new URL(req.url ?? '/', 'http://localhost');
+		// Parsed as a path, never as a URL of its own: `//x` or `*` must not become a host.
+		let url: URL;
+		try {
+			url = new URL(
+				`http://localhost${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`
+			);
+		} catch {
+			url = new URL('http://localhost/_bad_url');
+		}
 		res.on('finish', () => {
 			// Never bodies, query strings, cookies or credentials: method, path, status, time.
 			logger.info(
@@ -120,29 +137,39 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				'request'
 			);
 		});
-		res.setHeader('X-Content-Type-Options', 'nosniff');
+		for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
 		try {
+			if (applyCors(req, res, opts.allowedOrigins ?? [])) return;
+			if (closing.signal.aborted) {
+				res.setHeader('Connection', 'close');
+				throw new CouchError(503, 'service_unavailable', 'The server is shutting down.');
+			}
 			if (!ctx || !auth) throw new Error('server not initialised');
 			if (serveStatic && (await serveStatic(req, res))) return;
 			const caller = await auth.identify(req);
 			if (caller.setCookie) res.setHeader('Set-Cookie', caller.setCookie);
 			await routeApi(ctx, req, res, url, caller);
 		} catch (e) {
-			const err = toCouchError(e);
-			if (err.status >= 500) logger.error({ err: e, path: url.pathname }, 'request failed');
+			const err = e instanceof CouchError ? e : toCouchError(e);
+			if (err.status >= 500 && !closing.signal.aborted)
+				logger.error({ err: e, path: url.pathname }, 'request failed');
 			sendError(res, err);
 		}
 	}
 
-	// Requests in flight per socket, so that `close` can end every socket not serving one.
+	// Requests in flight per socket, so that `close` can end every socket not serving one,
+	// and every handler still running, so that `close` lets writes in flight finish.
 	const sockets = new Map<Socket, number>();
+	const handlers = new Set<Promise<void>>();
 	const server = createServer((req, res) => {
 		const socket = req.socket;
 		sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
 		res.once('close', () => {
 			if (sockets.has(socket)) sockets.set(socket, (sockets.get(socket) ?? 1) - 1);
 		});
-		void handle(req, res);
+		const running = handle(req, res);
+		handlers.add(running);
+		void running.finally(() => handlers.delete(running));
 	});
 	server.on('connection', (socket: Socket) => {
 		sockets.set(socket, 0);
@@ -182,10 +209,15 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			});
 			// Node's closeIdleConnections misses keep-alive sockets that never carried a request.
 			for (const [socket, active] of sockets) if (active === 0) socket.destroy();
-			// Ended longpolls finish at once; anything else gets a moment before it is cut.
-			const cut = setTimeout(() => server.closeAllConnections(), 2000);
-			await stopped;
-			clearTimeout(cut);
+			// Waiting feeds end at once (closing signal); a write in flight finishes and is
+			// answered; only past the grace period is anything cut.
+			const grace = opts.shutdownGraceMs ?? 10_000;
+			let timer: NodeJS.Timeout | undefined;
+			const deadline = new Promise<void>((r) => (timer = setTimeout(r, grace)));
+			await Promise.race([Promise.allSettled([...handlers]), deadline]);
+			server.closeAllConnections();
+			await Promise.race([stopped, deadline]);
+			clearTimeout(timer);
 			await storage.close();
 		}
 	};

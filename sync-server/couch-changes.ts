@@ -1,28 +1,108 @@
-// `GET|POST /{db}/_changes`, normal and longpoll, as PouchDB's replicator reads it.
-// Invariants: a longpoll waits on Storage's change notifications (never polls), ends at its
-// timeout with an empty result and the current last_seq, and stops waiting as soon as the
+// `GET|POST /{db}/_changes` as CouchDB 3 answers it: feeds normal, longpoll, continuous
+// (newline-delimited rows) and eventsource; filters `_doc_ids`, `_selector` (a Mango
+// selector evaluated as data, see couch-mango.ts) and `_design`.
+// Invariants: waiting feeds wait on Storage's change notifications (never poll), end at
+// their timeout with the current last_seq (unless a heartbeat keeps them open, as in
+// CouchDB), end with a last_seq line when the server shuts down, and stop as soon as the
 // client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, Query, readJsonObject } from './http-util';
+import { matches, parseSelector } from './couch-mango';
+import { badRequest, notFound, Query, readJsonObject } from './http-util';
 import type { ChangesResult, PouchDatabase, Storage } from './storage';
 
 export interface ChangesOptions {
 	bodyLimit: number;
-	/** Longest a longpoll waits before answering with no results (ms). */
+	/** Longest a longpoll or continuous feed without heartbeat waits (ms). */
 	longpollMaxMs: number;
-	/** Ends every waiting longpoll (server shutdown). */
+	/** Ends every waiting feed (server shutdown). */
 	closing: AbortSignal;
 }
 
+type Feed = 'normal' | 'longpoll' | 'continuous' | 'eventsource';
+type Row = ChangesResult['results'][number] & { deleted?: boolean; doc?: unknown };
+
 const DEFAULT_HEARTBEAT_MS = 60_000;
+const MIN_HEARTBEAT_MS = 100;
 
 function parseSince(value: string | undefined): number | 'now' {
 	if (value === undefined || value === '') return 0;
 	if (value === 'now') return 'now';
-	// CouchDB 2+ sequences look like "12-g1AAAA…"; ours are numbers, possibly quoted.
-	const n = parseInt(value.replace(/^"/, ''), 10);
-	if (!Number.isFinite(n) || n < 0) throw badRequest(`Malformed since: ${value}`);
-	return n;
+	// CouchDB 2+ sequences look like "12-g1AAAA…"; ours are numbers, possibly JSON-quoted.
+	const m = /^"?(\d+)(?:-[^"]*)?"?$/.exec(value);
+	if (!m) throw badRequest(`Malformed since: ${value}`);
+	return Number(m[1]);
+}
+
+function parseFeed(value: string | undefined): Feed {
+	switch (value ?? 'normal') {
+		case 'normal':
+			return 'normal';
+		case 'longpoll':
+			return 'longpoll';
+		case 'continuous':
+		case 'live':
+			return 'continuous';
+		case 'eventsource':
+			return 'eventsource';
+		default:
+			throw badRequest('Supported `feed` types: normal, continuous, live, longpoll, eventsource');
+	}
+}
+
+/** CouchDB's filter names; the server holds no design documents, so named filters are 404. */
+async function buildFilter(
+	req: IncomingMessage,
+	query: Query,
+	bodyLimit: number
+): Promise<Record<string, unknown>> {
+	const body = req.method === 'POST' ? await readJsonObject(req, bodyLimit) : {};
+	const filter = query.string('filter');
+	if (filter === undefined) return {};
+	switch (filter) {
+		case '_doc_ids': {
+			const ids = body.doc_ids ?? query.json('doc_ids');
+			if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+				throw badRequest('`doc_ids` filter parameter is not a list of doc ids.');
+			}
+			return { doc_ids: ids };
+		}
+		case '_selector': {
+			if (body.selector === undefined) {
+				throw badRequest('Selector must be specified in POST payload');
+			}
+			const selector = parseSelector(body.selector);
+			return { filter: (doc: unknown) => matches(selector, doc) };
+		}
+		case '_design':
+			return { filter: (doc: { _id?: string }) => !!doc._id?.startsWith('_design/') };
+		case '_view':
+			if (!query.string('view')) throw badRequest('`view` filter parameter is not provided.');
+			throw notFound('missing');
+	}
+	if (!/^[^/]+\/[^/]+$/.test(filter)) {
+		throw badRequest('`filter` must be of the form `designname/filtername`');
+	}
+	throw notFound('missing');
+}
+
+function heartbeatOf(query: Query): number {
+	const v = query.string('heartbeat');
+	if (v === undefined || v === 'false') return 0;
+	if (v === 'true' || v === '') return DEFAULT_HEARTBEAT_MS;
+	const n = Number(v);
+	if (!Number.isInteger(n) || n < 0) throw badRequest('Invalid heartbeat value.');
+	return n === 0 ? 0 : Math.max(MIN_HEARTBEAT_MS, n);
+}
+
+/** A row in CouchDB's key order: seq, id, changes, deleted, doc. */
+function row(r: Row): Record<string, unknown> {
+	return {
+		seq: r.seq,
+		id: r.id,
+		changes: r.changes,
+		...(r.deleted ? { deleted: true } : {}),
+		...(r.doc !== undefined ? { doc: r.doc } : {})
+	};
 }
 
 export async function handleChanges(
@@ -33,51 +113,109 @@ export async function handleChanges(
 	query: Query,
 	opts: ChangesOptions
 ): Promise<void> {
-	const db = storage.db(name);
-	const feed = query.string('feed') ?? 'normal';
-	if (feed !== 'normal' && feed !== 'longpoll') {
-		throw badRequest('Only feed=normal and feed=longpoll are supported.');
-	}
-	let docIds: unknown = query.json('doc_ids');
-	if (req.method === 'POST') {
-		const body = await readJsonObject(req, opts.bodyLimit);
-		if (body.doc_ids !== undefined) docIds = body.doc_ids;
-	}
-	const filter = query.string('filter');
-	if (filter !== undefined && filter !== '_doc_ids') {
-		throw badRequest('Only filter=_doc_ids is supported: this server runs no filter code.');
-	}
-	if (filter === '_doc_ids' && !Array.isArray(docIds)) {
-		throw badRequest('filter=_doc_ids needs a doc_ids array.');
-	}
+	const feed = parseFeed(query.string('feed'));
+	const filterOpts = await buildFilter(req, query, opts.bodyLimit);
 	const limit = query.int('limit');
 	const descending = query.bool('descending');
+	const heartbeat = heartbeatOf(query);
+	const timeout = Math.min(query.int('timeout') ?? opts.longpollMaxMs, opts.longpollMaxMs);
+	const db = () => storage.db(name);
 	let since = parseSince(query.string('since'));
-	if (since === 'now') since = Number((await db.info()).update_seq);
+	if (since === 'now') since = Number((await db().info()).update_seq);
 
-	const changesOpts: Record<string, unknown> = {
-		since,
+	const base: Record<string, unknown> = {
 		style: query.string('style') === 'all_docs' ? 'all_docs' : 'main_only',
 		include_docs: query.bool('include_docs'),
 		conflicts: query.bool('conflicts'),
 		attachments: query.bool('attachments'),
 		descending,
 		return_docs: true,
-		...(limit !== undefined ? { limit: limit === 0 ? 1 : limit } : {}),
-		...(filter === '_doc_ids' ? { doc_ids: docIds } : {})
+		...filterOpts
 	};
-	const run = () => db.changes(changesOpts);
+	const run = (from: number, max?: number) =>
+		db().changes({
+			...base,
+			since: from,
+			...(max !== undefined ? { limit: max === 0 ? 1 : max } : {})
+		}) as Promise<{ results: Row[]; last_seq: number | string }>;
 
-	let result = await run();
-	if (feed === 'longpoll' && !descending && result.results.length === 0) {
-		result = await waitForChange(res, storage, name, query, opts, run, result);
-		if (res.destroyed) return;
+	const wait = new Waiter(res, storage, name, opts.closing);
+	try {
+		if (feed === 'normal' || feed === 'longpoll') {
+			let result = await run(since, limit);
+			if (feed === 'longpoll' && !descending && result.results.length === 0) {
+				if (heartbeat) startStream(res, 'application/json');
+				const stopBeat = heartbeat ? wait.heartbeat(heartbeat, () => res.write('\n')) : null;
+				const outcome = await wait.next(heartbeat ? Infinity : timeout);
+				stopBeat?.();
+				if (outcome === 'gone') return;
+				// Re-read even on timeout: last_seq should be current when we answer empty.
+				result = await run(since, limit);
+			}
+			const body = {
+				results: result.results.map(row),
+				last_seq: result.last_seq,
+				pending: await pending(db(), result, limit)
+			};
+			if (!res.headersSent) startStream(res, 'application/json');
+			res.end(JSON.stringify(body) + '\n');
+			return;
+		}
+		await stream(res, feed, { run, wait, since, limit, descending, heartbeat, timeout, db });
+	} finally {
+		wait.dispose();
 	}
-	const body = JSON.stringify({ ...result, pending: await pending(db, result, limit) }) + '\n';
-	if (!res.headersSent) {
-		res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'must-revalidate' });
+}
+
+function startStream(res: ServerResponse, type: string): void {
+	res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'must-revalidate' });
+	res.flushHeaders();
+}
+
+interface StreamParams {
+	run: (from: number, max?: number) => Promise<{ results: Row[]; last_seq: number | string }>;
+	wait: Waiter;
+	since: number;
+	limit: number | undefined;
+	descending: boolean;
+	heartbeat: number;
+	timeout: number;
+	db: () => PouchDatabase;
+}
+
+/** continuous and eventsource: rows as they come, a heartbeat while idle, a last_seq line to end. */
+async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise<void> {
+	const events = feed === 'eventsource';
+	startStream(res, events ? 'text/event-stream' : 'application/json');
+	const write = (r: Row) =>
+		res.write(
+			events ? `data: ${JSON.stringify(row(r))}\nid: ${r.seq}\n\n` : JSON.stringify(row(r)) + '\n'
+		);
+	let lastSeq: number | string = p.since;
+	let sent = 0;
+	const stopBeat = p.heartbeat
+		? p.wait.heartbeat(p.heartbeat, () => res.write(events ? 'event: heartbeat\ndata: \n\n' : '\n'))
+		: null;
+	try {
+		for (;;) {
+			const left = p.limit === undefined ? undefined : Math.max(1, p.limit - sent);
+			const result = await p.run(Number(lastSeq), left);
+			if (res.destroyed) return;
+			for (const r of result.results) write(r);
+			sent += result.results.length;
+			if (result.results.length || !p.descending) lastSeq = result.last_seq;
+			const done = (p.limit !== undefined && sent >= Math.max(1, p.limit)) || p.descending;
+			if (done) break;
+			const outcome = await p.wait.next(p.heartbeat ? Infinity : p.timeout);
+			if (outcome === 'gone') return;
+			if (outcome === 'timeout' || outcome === 'closing') break;
+		}
+	} finally {
+		stopBeat?.();
 	}
-	res.end(body);
+	if (res.destroyed) return;
+	if (events) res.end();
+	else res.end(JSON.stringify({ last_seq: lastSeq, pending: 0 }) + '\n');
 }
 
 /** Changes after `last_seq`; exact when the page was not full, an upper bound otherwise. */
@@ -86,62 +224,68 @@ async function pending(
 	result: ChangesResult,
 	limit: number | undefined
 ): Promise<number> {
-	if (limit === undefined || result.results.length < limit) return 0;
+	if (limit === undefined || result.results.length < Math.max(1, limit)) return 0;
 	const updateSeq = Number((await db.info()).update_seq);
 	const lastSeq = Number(result.last_seq);
 	return Number.isFinite(lastSeq) ? Math.max(0, updateSeq - lastSeq) : 0;
 }
 
-async function waitForChange(
-	res: ServerResponse,
-	storage: Storage,
-	name: string,
-	query: Query,
-	opts: ChangesOptions,
-	run: () => Promise<ChangesResult>,
-	empty: ChangesResult
-): Promise<ChangesResult> {
-	const heartbeatParam = query.string('heartbeat');
-	const heartbeat =
-		heartbeatParam === undefined
-			? 0
-			: heartbeatParam === 'true'
-				? DEFAULT_HEARTBEAT_MS
-				: Math.max(1000, query.int('heartbeat') ?? DEFAULT_HEARTBEAT_MS);
-	const timeout = Math.min(query.int('timeout') ?? opts.longpollMaxMs, opts.longpollMaxMs);
-	if (heartbeat) {
-		// Heartbeats are newlines before the JSON, so the status must be sent first.
-		res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'must-revalidate' });
-	}
-	const deadline = Date.now() + timeout;
-	let result = empty;
-	while (result.results.length === 0 && Date.now() < deadline && !res.destroyed) {
-		const changed = await new Promise<boolean>((resolve) => {
-			const timers: NodeJS.Timeout[] = [];
-			const finish = (value: boolean) => {
-				for (const t of timers) clearTimeout(t);
-				stop();
-				res.off('close', onClose);
-				opts.closing.removeEventListener('abort', onClose);
-				resolve(value);
-			};
-			const onClose = () => finish(false);
-			const stop = storage.onChange(name, () => finish(true));
-			res.on('close', onClose);
-			opts.closing.addEventListener('abort', onClose);
-			timers.push(setTimeout(() => finish(false), Math.max(0, deadline - Date.now())));
-			if (heartbeat) {
-				const beat = () => {
-					if (!res.destroyed) res.write('\n');
-					timers.push(setTimeout(beat, heartbeat));
-				};
-				timers.push(setTimeout(beat, heartbeat));
-			}
+type Outcome = 'change' | 'timeout' | 'closing' | 'gone';
+
+/**
+ * Waits for the next change notification of one database. A change that arrives between
+ * two waits is remembered, so none is lost while a batch is being written out.
+ */
+class Waiter {
+	private pendingChange = false;
+	private wake: ((o: Outcome) => void) | null = null;
+	private readonly unsubscribe: () => void;
+	private readonly onGone = () => this.wake?.('gone');
+	private readonly onClosing = () => this.wake?.('closing');
+
+	constructor(
+		private readonly res: ServerResponse,
+		storage: Storage,
+		name: string,
+		private readonly closing: AbortSignal
+	) {
+		this.unsubscribe = storage.onChange(name, () => {
+			if (this.wake) this.wake('change');
+			else this.pendingChange = true;
 		});
-		if (res.destroyed || opts.closing.aborted) break;
-		// Re-read even on timeout: last_seq should be current when we answer empty.
-		result = await run();
-		if (!changed) break;
+		res.on('close', this.onGone);
+		closing.addEventListener('abort', this.onClosing);
 	}
-	return result;
+
+	next(ms: number): Promise<Outcome> {
+		if (this.res.destroyed) return Promise.resolve('gone');
+		if (this.closing.aborted) return Promise.resolve('closing');
+		if (this.pendingChange) {
+			this.pendingChange = false;
+			return Promise.resolve('change');
+		}
+		return new Promise<Outcome>((resolve) => {
+			const timer = Number.isFinite(ms) ? setTimeout(() => this.wake?.('timeout'), ms) : null;
+			this.wake = (o) => {
+				if (timer) clearTimeout(timer);
+				this.wake = null;
+				resolve(o);
+			};
+		});
+	}
+
+	/** Writes a heartbeat every `ms` until the returned function is called. */
+	heartbeat(ms: number, beat: () => void): () => void {
+		const timer = setInterval(() => {
+			if (!this.res.destroyed) beat();
+		}, ms);
+		return () => clearInterval(timer);
+	}
+
+	dispose(): void {
+		this.unsubscribe();
+		this.res.off('close', this.onGone);
+		this.closing.removeEventListener('abort', this.onClosing);
+		this.wake?.('gone');
+	}
 }

@@ -1,8 +1,18 @@
 // Document routes of the CouchDB API: `_bulk_docs`, `_bulk_get`, `_revs_diff`, `_all_docs`,
-// `_local/{id}` checkpoints and `/{db}/{id}` reads and writes. Every write passes
-// `judgeWrite` first, under the database's write lock, so refused documents are never stored.
+// `_local/{id}` checkpoints and `/{db}/{id}` reads and writes (PUT, DELETE, COPY, POST).
+// Every write passes CouchDB's structural checks (couch-validate.ts), then `judgeWrite`
+// under the database's write lock, so refused documents are never stored.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { judgeWrite, type DbAccess, type Verdict } from './access';
+import {
+	bulkGetResults,
+	openRevs,
+	orderDoc,
+	readMeta,
+	sendMultipartRevs,
+	wantsMultipart
+} from './couch-revs';
+import { REV, checkDoc, checkDocId } from './couch-validate';
 import {
 	CouchError,
 	Query,
@@ -13,7 +23,7 @@ import {
 	sendJson,
 	toCouchError
 } from './http-util';
-import type { Doc, Storage, WriteResult } from './storage';
+import type { Doc, PouchDatabase, Storage, WriteResult } from './storage';
 
 export interface DocRouteContext {
 	req: IncomingMessage;
@@ -22,6 +32,7 @@ export interface DocRouteContext {
 	access: DbAccess;
 	query: Query;
 	bodyLimit: number;
+	maxAttachmentBytes: number;
 }
 
 const STATUS: Record<string, number> = {
@@ -29,8 +40,11 @@ const STATUS: Record<string, number> = {
 	unauthorized: 401,
 	forbidden: 403,
 	not_found: 404,
-	conflict: 409
+	conflict: 409,
+	missing_stub: 412
 };
+const CONFLICT = 'Document update conflict.';
+export const conflict = () => new CouchError(409, 'conflict', CONFLICT);
 
 type BulkReply =
 	{ ok: true; id: string; rev: string } | { id: string; error: string; reason: string };
@@ -38,13 +52,14 @@ type BulkReply =
 /** Shapes PouchDB's per-document error as CouchDB's `{id, error, reason}`. */
 function writeError(id: string | undefined, r: WriteResult): BulkReply {
 	const e = toCouchError(r);
-	return { id: id ?? r.id ?? '', error: e.error, reason: e.reason };
+	const reason = e.error === 'conflict' ? CONFLICT : e.reason;
+	return { id: id ?? r.id ?? '', error: e.error, reason };
 }
 
 /** Stores what the gate lets through; refused documents get a per-document error. */
-async function writeDocs(
+export async function writeDocs(
 	ctx: DocRouteContext,
-	docs: unknown[],
+	docs: Doc[],
 	newEdits: boolean
 ): Promise<BulkReply[]> {
 	const { storage, access } = ctx;
@@ -52,22 +67,21 @@ async function writeDocs(
 	return storage.withWriteLock(access.name, async () => {
 		const verdicts: Verdict[] = [];
 		for (const doc of docs) verdicts.push(await judgeWrite(access, db, doc, newEdits));
-		const accepted = docs.filter((_d, i) => verdicts[i].ok) as Doc[];
+		const accepted = docs.filter((_d, i) => verdicts[i].ok);
 		const written = accepted.length ? await db.bulkDocs(accepted, { new_edits: newEdits }) : [];
 		if (accepted.length) storage.notify(access.name);
 		const replies: BulkReply[] = [];
 		let w = 0;
 		docs.forEach((d, i) => {
 			const v = verdicts[i];
-			const id = (d as Doc | null)?._id;
 			if (!v.ok) {
-				replies.push({ id: typeof id === 'string' ? id : '', error: v.error, reason: v.reason });
+				replies.push({ id: d._id ?? '', error: v.error, reason: v.reason });
 				return;
 			}
 			// With new_edits:false PouchDB, like CouchDB, reports only failures.
 			if (!newEdits) return;
 			const r = written[w++];
-			replies.push(r?.ok ? { ok: true, id: r.id!, rev: r.rev! } : writeError(id, r ?? {}));
+			replies.push(r?.ok ? { ok: true, id: r.id!, rev: r.rev! } : writeError(d._id, r ?? {}));
 		});
 		if (!newEdits) {
 			for (const r of written) if (r.error) replies.push(writeError(r.id, r));
@@ -76,73 +90,151 @@ async function writeDocs(
 	});
 }
 
+/** One document written through the gate; a refusal is an HTTP error as CouchDB answers it. */
+async function writeOne(ctx: DocRouteContext, doc: Doc, newEdits = true): Promise<string> {
+	const [reply] = await writeDocs(ctx, [doc], newEdits);
+	if (reply && 'error' in reply) {
+		throw new CouchError(STATUS[reply.error] ?? 400, reply.error, reply.reason);
+	}
+	return reply?.rev ?? doc._rev ?? '';
+}
+
 export async function bulkDocs(ctx: DocRouteContext): Promise<void> {
 	const body = await readJsonObject(ctx.req, ctx.bodyLimit);
 	if (!Array.isArray(body.docs)) throw badRequest('POST body must include `docs` parameter.');
+	if (body.new_edits !== undefined && typeof body.new_edits !== 'boolean') {
+		throw badRequest('`new_edits` parameter must be a boolean.');
+	}
 	const newEdits = body.new_edits !== false;
-	sendJson(ctx.res, 201, await writeDocs(ctx, body.docs, newEdits));
+	const docs = body.docs.map((d) => checkDoc(d, newEdits, ctx.maxAttachmentBytes));
+	sendJson(ctx.res, 201, await writeDocs(ctx, docs, newEdits));
 }
 
 export async function bulkGet(ctx: DocRouteContext): Promise<void> {
 	const body = await readJsonObject(ctx.req, ctx.bodyLimit);
-	if (!Array.isArray(body.docs)) throw badRequest('Missing JSON list of `docs`.');
+	if (!Array.isArray(body.docs)) throw badRequest("Missing JSON list of 'docs'.");
 	const { query } = ctx;
-	const docs = body.docs as Array<{ id?: unknown; rev?: unknown }>;
-	for (const d of docs) {
-		if (typeof d?.id !== 'string') throw badRequest('Each requested doc needs a string id.');
-	}
-	const out = await ctx.storage.db(ctx.access.name).bulkGet({
-		docs,
+	const results = await bulkGetResults(ctx.storage.db(ctx.access.name), body.docs, {
 		revs: query.bool('revs'),
 		latest: query.bool('latest'),
-		attachments: query.bool('attachments'),
-		binary: false
+		attachments: query.bool('attachments')
 	});
-	// PouchDB's errors carry stacks; answer CouchDB's `{id, rev, error, reason}` only.
-	const results = out.results.map((r, i) => ({
-		id: r.id,
-		docs: r.docs.map((d) => {
-			if ('ok' in d) return d;
-			const e = toCouchError(d.error);
-			const rev = typeof docs[i].rev === 'string' ? docs[i].rev : 'undefined';
-			return { error: { id: r.id, rev, error: e.error, reason: e.reason } };
-		})
-	}));
 	sendJson(ctx.res, 200, { results });
 }
 
 export async function revsDiff(ctx: DocRouteContext): Promise<void> {
 	const body = await readJsonObject(ctx.req, ctx.bodyLimit);
 	for (const revs of Object.values(body)) {
-		if (!Array.isArray(revs) || revs.some((r) => typeof r !== 'string')) {
-			throw badRequest('Each id must map to a list of revisions.');
+		if (!Array.isArray(revs) || revs.some((r) => typeof r !== 'string' || !REV.test(r))) {
+			throw badRequest('Each id must map to a list of valid revisions.');
 		}
 	}
-	const diff = await ctx.storage.db(ctx.access.name).revsDiff(body as Record<string, string[]>);
+	const db = ctx.storage.db(ctx.access.name);
+	const diff = await db.revsDiff(body as Record<string, string[]>);
+	await addPossibleAncestors(db, diff);
 	sendJson(ctx.res, 200, diff);
 }
 
+const pos = (rev: string) => parseInt(rev, 10);
+
+/**
+ * CouchDB lists, beside each missing revision, the stored leaves of a lower generation
+ * (`possible_ancestors`), so a replicator can send attachments since them.
+ */
+async function addPossibleAncestors(
+	db: PouchDatabase,
+	diff: Record<string, { missing: string[]; possible_ancestors?: string[] }>
+): Promise<void> {
+	const ids = Object.keys(diff);
+	if (ids.length === 0) return;
+	const rows = (
+		(await db.allDocs({ keys: ids })) as { rows: Array<{ key: string; error?: string }> }
+	).rows;
+	const existing = rows.filter((r) => !r.error).map((r) => r.key);
+	await Promise.all(
+		existing.map(async (id) => {
+			const leaves = (await db.get(id, { open_revs: 'all' })) as unknown as Array<{ ok?: Doc }>;
+			const maxMissing = Math.max(...diff[id].missing.map(pos));
+			const ancestors = leaves
+				.map((l) => l.ok?._rev)
+				.filter((r): r is string => !!r && pos(r) < maxMissing);
+			if (ancestors.length) diff[id].possible_ancestors = ancestors;
+		})
+	);
+}
+
+const ALL_DOCS_JSON = ['key', 'keys', 'startkey', 'start_key', 'endkey', 'end_key'];
+
 export async function allDocs(ctx: DocRouteContext): Promise<void> {
 	const { query, req } = ctx;
-	let keys = query.json('keys');
-	if (req.method === 'POST') keys = (await readJsonObject(req, ctx.bodyLimit)).keys ?? keys;
-	if (keys !== undefined && !Array.isArray(keys)) throw badRequest('`keys` must be an array.');
-	const opts: Record<string, unknown> = {
-		include_docs: query.bool('include_docs'),
-		conflicts: query.bool('conflicts'),
-		descending: query.bool('descending'),
-		inclusive_end: query.has('inclusive_end') ? query.bool('inclusive_end') : true
+	// POST takes the same options in its body; `keys` usually comes that way.
+	const body = req.method === 'POST' ? await readJsonObject(req, ctx.bodyLimit) : {};
+	const get = (name: string): unknown =>
+		name in body ? body[name] : ALL_DOCS_JSON.includes(name) ? query.json(name) : undefined;
+	const flag = (name: string, fallback: boolean): boolean => {
+		if (name in body) {
+			if (typeof body[name] !== 'boolean') throw queryError(`Invalid boolean parameter: "${name}"`);
+			return body[name] as boolean;
+		}
+		return query.has(name) ? query.bool(name) : fallback;
 	};
+	const count = (name: string): number | undefined => {
+		const v = name in body ? body[name] : query.int(name);
+		if (v === undefined) return undefined;
+		if (!Number.isInteger(v) || (v as number) < 0) {
+			throw queryError(`Invalid value for positive integer: "${String(v)}"`);
+		}
+		return v as number;
+	};
+	const keys = get('keys');
+	if (keys !== undefined && !Array.isArray(keys))
+		throw badRequest('`keys` body member must be an array.');
+	const startkey = get('startkey') ?? get('start_key');
+	const endkey = get('endkey') ?? get('end_key');
+	const key = get('key');
+	if (keys !== undefined && (key !== undefined || startkey !== undefined || endkey !== undefined)) {
+		throw queryError('`keys` is incompatible with `key`, `start_key` and `end_key`');
+	}
+	const opts: Record<string, unknown> = {
+		include_docs: flag('include_docs', false),
+		conflicts: flag('conflicts', false),
+		descending: flag('descending', false),
+		inclusive_end: flag('inclusive_end', true),
+		update_seq: flag('update_seq', false)
+	};
+	if (flag('attachments', false)) Object.assign(opts, { attachments: true, binary: false });
 	const set = (k: string, v: unknown) => {
 		if (v !== undefined) opts[k] = v;
 	};
 	set('keys', keys);
-	set('key', query.json('key'));
-	set('startkey', query.jsonOf('startkey', 'start_key'));
-	set('endkey', query.jsonOf('endkey', 'end_key'));
-	set('limit', query.int('limit'));
-	set('skip', query.int('skip'));
-	sendJson(ctx.res, 200, await ctx.storage.db(ctx.access.name).allDocs(opts));
+	set('key', key);
+	set('startkey', startkey);
+	set('endkey', endkey);
+	set('limit', count('limit'));
+	set('skip', count('skip'));
+	const out = (await ctx.storage.db(ctx.access.name).allDocs(opts)) as {
+		rows: Array<{ doc?: Doc | null }>;
+	};
+	for (const r of out.rows) if (r.doc) r.doc = orderDoc(r.doc);
+	sendJson(ctx.res, 200, out);
+}
+
+const queryError = (reason: string) => new CouchError(400, 'query_parse_error', reason);
+
+/** The revision a write names: `?rev=`, the body's `_rev` or `If-Match`, which must agree. */
+function explicitRev(req: IncomingMessage, query: Query, bodyRev?: unknown): string | undefined {
+	const fromQuery = query.string('rev');
+	const ifMatch = req.headers['if-match']?.replace(/^"|"$/g, '');
+	if (bodyRev !== undefined && fromQuery !== undefined && bodyRev !== fromQuery) {
+		throw badRequest('Document rev from request body and query string have different values');
+	}
+	const rev = fromQuery ?? (typeof bodyRev === 'string' ? bodyRev : undefined);
+	if (ifMatch !== undefined && rev !== undefined && ifMatch !== rev) {
+		throw badRequest('Document rev and etag have different values');
+	}
+	const out = rev ?? ifMatch;
+	if (out !== undefined && !REV.test(out)) throw badRequest('Invalid rev format');
+	return out;
 }
 
 /** `_local/{id}`: replication checkpoints; anyone who may read the database may keep them. */
@@ -150,84 +242,164 @@ export async function localDoc(ctx: DocRouteContext, localId: string): Promise<v
 	const { req, res, query } = ctx;
 	const db = ctx.storage.db(ctx.access.name);
 	const id = `_local/${localId}`;
-	if (req.method === 'GET' || req.method === 'HEAD') {
-		sendJson(res, 200, await db.get(id));
-	} else if (req.method === 'PUT') {
-		const doc = await readJsonObject(req, ctx.bodyLimit, false);
-		const out = await db.put({ ...doc, _id: id });
-		sendJson(res, 201, { ok: true, id, rev: out.rev });
-	} else if (req.method === 'DELETE') {
-		const rev = query.string('rev') ?? (await db.get(id))._rev;
-		if (!rev) throw notFound();
-		const out = await db.remove(id, rev);
-		sendJson(res, 200, { ok: true, id, rev: out.rev });
-	} else {
-		throw new CouchError(405, 'method_not_allowed', 'Only GET,HEAD,PUT,DELETE allowed');
+	switch (req.method) {
+		case 'GET':
+		case 'HEAD':
+			return sendJson(res, 200, orderDoc(await db.get(id)));
+		case 'PUT': {
+			const doc = await readJsonObject(req, ctx.bodyLimit, false);
+			const rev = query.string('rev') ?? doc._rev;
+			const out = await db
+				.put({ ...doc, _id: id, ...(typeof rev === 'string' ? { _rev: rev } : {}) })
+				.catch(rethrowConflict);
+			return sendJson(res, 201, { ok: true, id, rev: out.rev });
+		}
+		case 'DELETE': {
+			await db.get(id);
+			const rev = query.string('rev') ?? req.headers['if-match']?.replace(/^"|"$/g, '');
+			if (!rev) throw conflict();
+			const out = await db.remove(id, rev).catch(rethrowConflict);
+			return sendJson(res, 200, { ok: true, id, rev: out.rev });
+		}
+		default:
+			throw new CouchError(405, 'method_not_allowed', 'Only GET,HEAD,PUT,DELETE allowed', {
+				Allow: 'GET,HEAD,PUT,DELETE'
+			});
 	}
 }
 
-/** `GET /{db}/{id}` with CouchDB's read options, including `open_revs` (answered as JSON). */
+function rethrowConflict(e: unknown): never {
+	if ((e as { status?: number }).status === 409) throw conflict();
+	throw e;
+}
+
+/** `GET /{db}/{id}` with CouchDB's read options, `open_revs` as JSON or multipart/mixed. */
 export async function getDoc(ctx: DocRouteContext, id: string): Promise<void> {
-	const { query } = ctx;
+	const { query, req, res } = ctx;
+	const db = ctx.storage.db(ctx.access.name);
+	const attachments = query.bool('attachments');
+	const latest = query.bool('latest');
+	const attsSince = query.json('atts_since');
+	const atts_since =
+		Array.isArray(attsSince) && attsSince.every((r) => typeof r === 'string' && REV.test(r))
+			? (attsSince as string[])
+			: undefined;
+	const openRevsParam = query.string('open_revs');
+	if (openRevsParam !== undefined) {
+		const revs = openRevsParam === 'all' ? 'all' : query.json('open_revs');
+		if (revs !== 'all' && (!Array.isArray(revs) || revs.some((r) => typeof r !== 'string'))) {
+			throw badRequest('Invalid open_revs value: must be "all" or a JSON list of revisions.');
+		}
+		const results = await openRevs(db, id, revs as 'all' | string[], {
+			revs: query.bool('revs'),
+			attachments,
+			atts_since,
+			latest
+		});
+		if (wantsMultipart(req)) return sendMultipartRevs(res, results);
+		const body = results.map((r) => ('ok' in r ? { ok: orderDoc(r.ok) } : r));
+		return sendJson(res, 200, body);
+	}
+
 	const opts: Record<string, unknown> = {};
-	for (const flag of ['revs', 'revs_info', 'conflicts', 'deleted_conflicts', 'latest']) {
+	for (const flag of ['revs', 'revs_info', 'conflicts', 'deleted_conflicts']) {
 		if (query.has(flag)) opts[flag] = query.bool(flag);
 	}
-	if (query.bool('attachments')) {
-		opts.attachments = true;
-		opts.binary = false;
+	if (attachments) Object.assign(opts, { attachments: true, binary: false, atts_since });
+	let rev = query.string('rev');
+	if (rev !== undefined && !REV.test(rev)) throw badRequest('Invalid rev format');
+	if (rev && latest) {
+		const [found] = await openRevs(db, id, [rev], { latest: true });
+		if (!found || 'missing' in found) throw notFound('missing');
+		rev = found.ok._rev;
 	}
-	const rev = query.string('rev');
 	if (rev) opts.rev = rev;
-	const openRevs = query.string('open_revs');
-	if (openRevs !== undefined) {
-		opts.open_revs = openRevs === 'all' ? 'all' : query.json('open_revs');
-		if (opts.open_revs !== 'all' && !Array.isArray(opts.open_revs)) {
-			throw badRequest('open_revs must be "all" or a JSON array of revisions.');
-		}
+	const deletedConflicts = opts.deleted_conflicts === true;
+	delete opts.deleted_conflicts;
+	let doc = (await db.get(id, opts)) as Doc;
+	if (query.bool('meta')) doc = await readMeta(db, doc, true);
+	else if (deletedConflicts) doc = await readMeta(db, doc, false);
+	const etag = `"${doc._rev}"`;
+	if (!rev && req.headers['if-none-match'] === etag) {
+		res.writeHead(304, { ETag: etag });
+		res.end();
+		return;
 	}
-	const doc: unknown = await ctx.storage.db(ctx.access.name).get(id, opts);
-	const docRev = Array.isArray(doc) ? undefined : (doc as Doc)._rev;
-	sendJson(ctx.res, 200, doc, docRev ? { ETag: `"${docRev}"` } : {});
+	sendJson(res, 200, orderDoc(doc), { ETag: etag });
 }
 
-/** `PUT /{db}/{id}` (and `DELETE` as a tombstone write): one document through the gate. */
-export async function putDoc(ctx: DocRouteContext, id: string, remove: boolean): Promise<void> {
+function batchReply(ctx: DocRouteContext, status: number, id: string, rev: string): void {
+	if (ctx.query.string('batch') === 'ok') {
+		sendJson(ctx.res, 202, { ok: true, id });
+		return;
+	}
+	sendJson(ctx.res, status, { ok: true, id, rev }, { ETag: `"${rev}"` });
+}
+
+/** `PUT /{db}/{id}`: one document through the gate. */
+export async function putDoc(ctx: DocRouteContext, id: string): Promise<void> {
 	const { req, query } = ctx;
-	let doc: Doc;
-	if (remove) {
-		const rev = query.string('rev') ?? req.headers['if-match']?.replaceAll('"', '');
-		if (!rev) throw new CouchError(409, 'conflict', 'Document update conflict.');
-		doc = { _id: id, _rev: rev, _deleted: true };
-	} else {
-		const body = await readJson(req, ctx.bodyLimit, false);
-		if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-			throw badRequest('Document must be a JSON object');
-		}
-		doc = { ...(body as Doc), _id: id };
-		const rev = query.string('rev');
-		if (rev) doc._rev = rev;
+	const body = await readJson(req, ctx.bodyLimit, false);
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+		throw badRequest('Document must be a JSON object');
 	}
+	const input = body as Doc;
+	const rev = explicitRev(req, query, input._rev);
 	const newEdits = !(query.has('new_edits') && !query.bool('new_edits'));
-	const [reply] = await writeDocs(ctx, [doc], newEdits);
-	if (reply && 'error' in reply) {
-		throw new CouchError(STATUS[reply.error] ?? 500, reply.error, reply.reason);
-	}
-	const rev = reply?.rev ?? doc._rev ?? '';
-	sendJson(ctx.res, remove ? 200 : 201, { ok: true, id, rev }, { ETag: `"${rev}"` });
+	const doc = checkDoc({ ...input, _id: id }, newEdits, ctx.maxAttachmentBytes);
+	if (rev) doc._rev = rev;
+	const written = await writeOne(ctx, doc, newEdits);
+	batchReply(ctx, 201, id, written);
 }
 
-/** `GET /{db}/{id}/{attachment}`: the attachment's bytes. */
-export async function getAttachment(ctx: DocRouteContext, id: string, att: string): Promise<void> {
+/** `POST /{db}`: a new document, its id given or made by the server. */
+export async function postDoc(ctx: DocRouteContext): Promise<void> {
+	const body = await readJsonObject(ctx.req, ctx.bodyLimit);
+	const doc = checkDoc(body, true, ctx.maxAttachmentBytes);
+	const rev = await writeOne(ctx, doc);
+	const id = doc._id!;
+	ctx.res.setHeader(
+		'Location',
+		`/${encodeURIComponent(ctx.access.name)}/${encodeURIComponent(id)}`
+	);
+	batchReply(ctx, 201, id, rev);
+}
+
+/** `DELETE /{db}/{id}`: 404 unless the document exists, 409 without a revision, as CouchDB. */
+export async function deleteDoc(ctx: DocRouteContext, id: string): Promise<void> {
 	const db = ctx.storage.db(ctx.access.name);
+	await db.get(id);
+	const rev = explicitRev(ctx.req, ctx.query);
+	if (!rev) throw conflict();
+	const written = await writeOne(ctx, { _id: id, _rev: rev, _deleted: true });
+	sendJson(ctx.res, 200, { ok: true, id, rev: written }, { ETag: `"${written}"` });
+}
+
+/** `COPY /{db}/{id}` with `Destination: new-id[?rev=…]`. */
+export async function copyDoc(ctx: DocRouteContext, id: string): Promise<void> {
+	const dest = ctx.req.headers.destination;
+	if (typeof dest !== 'string' || dest === '') {
+		throw badRequest('Destination header is mandatory for COPY.');
+	}
+	const q = dest.indexOf('?');
+	let destId: string;
+	try {
+		destId = decodeURIComponent(q < 0 ? dest : dest.slice(0, q));
+	} catch {
+		throw badRequest('Malformed Destination header.');
+	}
+	checkDocId(destId);
+	const destRev =
+		q < 0 ? undefined : (new URLSearchParams(dest.slice(q + 1)).get('rev') ?? undefined);
+	if (destRev !== undefined && !REV.test(destRev)) throw badRequest('Invalid rev format');
 	const rev = ctx.query.string('rev');
-	const doc = await db.get(id, rev ? { rev } : {});
-	const stub = (doc._attachments as Record<string, { content_type?: string }> | undefined)?.[att];
-	if (!stub) throw notFound('Document is missing attachment');
-	const data = await db.getAttachment(id, att, rev ? { rev } : {});
-	ctx.res.writeHead(200, {
-		'Content-Type': stub.content_type ?? 'application/octet-stream',
-		'Content-Length': data.length
-	});
-	ctx.res.end(ctx.req.method === 'HEAD' ? undefined : data);
+	const source = (await ctx.storage
+		.db(ctx.access.name)
+		.get(id, { attachments: true, binary: false, ...(rev ? { rev } : {}) })) as Doc;
+	const fields: Doc = { ...source };
+	delete fields._rev;
+	delete fields._id;
+	const copy: Doc = { ...fields, _id: destId, ...(destRev ? { _rev: destRev } : {}) };
+	const written = await writeOne(ctx, copy);
+	sendJson(ctx.res, 201, { ok: true, id: destId, rev: written }, { ETag: `"${written}"` });
 }

@@ -3,10 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { canRead, dbName, groupDb, parseDbName, schoolDb } from '../src/lib/domain/index';
-import { checkRead, isServerAdmin, type DbAccess } from './access';
+import { checkRead, isServerAdmin } from './access';
 import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
+import { attachmentRoute } from './couch-attachments';
 import { handleChanges } from './couch-changes';
+import { dbMissing, notServerAdmin, routeDb, routeDbEndpoint } from './couch-db';
 import * as docs from './couch-docs';
 import {
 	CouchError,
@@ -25,6 +27,8 @@ export interface ApiContext {
 	storage: Storage;
 	auth: Auth;
 	bodyLimit: number;
+	/** Largest attachment accepted (bytes); larger ones get 413 `attachment_too_large`. */
+	maxAttachmentBytes?: number;
 	longpollMaxMs: number;
 	closing: AbortSignal;
 	version: string;
@@ -32,6 +36,7 @@ export interface ApiContext {
 
 /** The CouchDB version whose behaviour this API follows. */
 const COUCHDB_VERSION = '3.3.3';
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
 
 const illegalName = (name: string) =>
 	new CouchError(
@@ -39,11 +44,6 @@ const illegalName = (name: string) =>
 		'illegal_database_name',
 		`Name: '${name}'. Only lowercase characters (a-z), digits (0-9), and any of the characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.`
 	);
-
-const requireUser = (caller: Caller): User => {
-	if (!caller.user) throw unauthorized(caller.authError ?? 'Authentication required.');
-	return caller.user;
-};
 
 export async function routeApi(
 	ctx: ApiContext,
@@ -69,9 +69,10 @@ export async function routeApi(
 		sendJson(res, 200, {
 			couchdb: 'Welcome',
 			version: COUCHDB_VERSION,
-			vendor: { name: 'kehou', version: ctx.version },
+			git_sha: 'kehou',
 			uuid: ctx.storage.uuid,
-			features: []
+			features: [],
+			vendor: { name: 'kehou', version: ctx.version }
 		});
 		return;
 	}
@@ -79,26 +80,31 @@ export async function routeApi(
 
 	const name = first;
 	if (!DB_NAME.test(name) || name.length > 238) throw illegalName(name);
-	const access = checkRead(caller.user, name, caller.authError);
 	const rest = parts.slice(1);
-	if (rest.length === 0) return routeDb(ctx, req, res, access);
-
-	if (!access.ref && !ctx.storage.exists(name)) throw notFound('Database does not exist.');
+	// Creating and deleting databases is for server admins, whatever the name.
+	if (rest.length === 0 && (method === 'PUT' || method === 'DELETE')) {
+		return routeDb(null, req, res, ctx.storage, name, caller);
+	}
+	const access = checkRead(caller.user, name, caller.authError);
 	const dctx: docs.DocRouteContext = {
 		req,
 		res,
 		storage: ctx.storage,
 		access,
 		query,
-		bodyLimit: ctx.bodyLimit
+		bodyLimit: ctx.bodyLimit,
+		maxAttachmentBytes: ctx.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES
 	};
+	if (rest.length === 0) return routeDb(dctx, req, res, ctx.storage, name, caller);
+
+	if (!access.ref && !ctx.storage.exists(name)) throw dbMissing();
 	const [seg, ...tail] = rest;
 	const only = (allowed: string[]) => {
 		if (!allowed.includes(method)) throw methodNotAllowed(allowed.join(','));
 	};
 	switch (seg) {
 		case '_changes':
-			only(['GET', 'POST']);
+			only(['GET', 'HEAD', 'POST']);
 			return handleChanges(req, res, ctx.storage, name, query, ctx);
 		case '_bulk_docs':
 			only(['POST']);
@@ -112,83 +118,42 @@ export async function routeApi(
 		case '_all_docs':
 			only(['GET', 'HEAD', 'POST']);
 			return docs.allDocs(dctx);
-		case '_ensure_full_commit':
-			only(['POST']);
-			sendJson(res, 201, { ok: true, instance_start_time: '0' });
-			return;
 		case '_local':
 			if (tail.length === 0) throw notFound();
 			return docs.localDoc(dctx, tail.join('/'));
 		case '_design':
-			if (method === 'GET' || method === 'HEAD') throw notFound();
-			throw forbidden('Design documents are refused: this server runs no code from documents.');
-		case '_security':
-			if (method === 'GET' && isServerAdmin(caller.user)) return sendJson(res, 200, {});
-			throw forbidden('Database security is managed by the server.');
+			return refuseDesign(method);
 	}
-	if (seg.startsWith('_'))
-		throw badRequest('Only reserved document ids may start with underscore.');
-	if (tail.length > 0) {
-		only(['GET', 'HEAD']);
-		return docs.getAttachment(dctx, seg, tail.join('/'));
+	if (await routeDbEndpoint(dctx, seg, caller)) return;
+	if (seg.startsWith('_local/')) return docs.localDoc(dctx, seg.slice('_local/'.length));
+	if (seg.startsWith('_design/')) return refuseDesign(method);
+	if (seg.startsWith('_')) {
+		throw new CouchError(
+			400,
+			'illegal_docid',
+			'Only reserved document ids may start with underscore.'
+		);
 	}
+	if (tail.length > 0) return attachmentRoute(dctx, seg, tail.join('/'));
 	switch (method) {
 		case 'GET':
 		case 'HEAD':
 			return docs.getDoc(dctx, seg);
 		case 'PUT':
-			return docs.putDoc(dctx, seg, false);
+			return docs.putDoc(dctx, seg);
 		case 'DELETE':
-			return docs.putDoc(dctx, seg, true);
+			return docs.deleteDoc(dctx, seg);
+		case 'COPY':
+			return docs.copyDoc(dctx, seg);
 		default:
-			throw methodNotAllowed('GET,HEAD,PUT,DELETE');
+			throw methodNotAllowed('COPY,DELETE,GET,HEAD,PUT');
 	}
 }
 
-/** `/{db}` itself: info, creation. App databases exist for whoever may read them. */
-async function routeDb(
-	ctx: ApiContext,
-	req: IncomingMessage,
-	res: ServerResponse,
-	access: DbAccess
-): Promise<void> {
-	const { storage } = ctx;
-	const { name, ref, user } = access;
-	switch (req.method) {
-		case 'GET':
-		case 'HEAD': {
-			// An app database a user may read is created on first use, so a new class works at once.
-			if (!ref && !storage.exists(name)) throw notFound('Database does not exist.');
-			const info = await storage.db(name).info();
-			sendJson(res, 200, {
-				db_name: name,
-				doc_count: info.doc_count,
-				doc_del_count: 0,
-				update_seq: info.update_seq,
-				purge_seq: 0,
-				compact_running: false,
-				instance_start_time: '0',
-				disk_format_version: 8,
-				props: {},
-				sizes: { file: 0, external: 0, active: 0 }
-			});
-			return;
-		}
-		case 'PUT': {
-			if (!isServerAdmin(user)) throw forbidden('You are not a server admin.');
-			if (!(await storage.create(name))) {
-				throw new CouchError(
-					412,
-					'file_exists',
-					'The database could not be created, the file already exists.'
-				);
-			}
-			sendJson(res, 201, { ok: true });
-			return;
-		}
-		default:
-			throw methodNotAllowed('GET,HEAD,PUT');
-	}
+/** The server runs no code from documents: design documents never exist and cannot be written. */
+function refuseDesign(method: string): never {
+	if (method === 'GET' || method === 'HEAD') throw notFound('missing');
+	throw forbidden('Design documents are refused: this server runs no code from documents.');
 }
 
 /** `/_…` server endpoints. */
@@ -202,28 +167,79 @@ async function routeServer(
 ): Promise<void> {
 	const path = parts.join('/');
 	const method = req.method ?? 'GET';
+	const only = (...allowed: string[]) => {
+		if (!allowed.includes(method)) throw methodNotAllowed(allowed.join(','));
+	};
+	const admin = () => {
+		if (!isServerAdmin(caller.user)) throw notServerAdmin();
+	};
+	if (parts[0] === '_kehou' && parts[1] === 'admin') {
+		return routeAdmin(ctx, req, res, parts.slice(2), query, caller);
+	}
 	switch (path) {
 		case '_session':
 			return ctx.auth.handleSession(req, res, caller, ctx.bodyLimit);
 		case '_up':
-			return sendJson(res, 200, { status: 'ok' });
+			only('GET', 'HEAD');
+			return sendUp(ctx, res);
 		case '_uuids': {
-			const count = Math.min(1000, query.int('count') ?? 1);
+			only('GET', 'HEAD');
+			const count = query.int('count') ?? 1;
+			if (count > 1000) throw badRequest('count parameter too large');
 			const uuids = Array.from({ length: count }, () => randomUUID().replaceAll('-', ''));
-			return sendJson(res, 200, { uuids });
+			return sendJson(
+				res,
+				200,
+				{ uuids },
+				{ 'Cache-Control': 'must-revalidate, no-cache', Pragma: 'no-cache' }
+			);
 		}
 		case '_all_dbs':
-			if (!isServerAdmin(requireUser(caller))) throw forbidden('You are not a server admin.');
-			return sendJson(res, 200, ctx.storage.list());
+			only('GET', 'HEAD');
+			admin();
+			return sendJson(res, 200, listDbs(ctx.storage.list(), query));
+		case '_active_tasks':
+			only('GET', 'HEAD');
+			admin();
+			return sendJson(res, 200, []);
 		case '_kehou/me':
-			if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET,HEAD');
-			return sendJson(res, 200, await describeUser(ctx.storage, requireUser(caller)));
-	}
-	if (parts[0] === '_kehou' && parts[1] === 'admin') {
-		return routeAdmin(ctx, req, res, parts.slice(2), query, caller);
+			only('GET', 'HEAD');
+			if (!caller.user) throw unauthorized(caller.authError ?? 'Authentication required.');
+			return sendJson(res, 200, await describeUser(ctx.storage, caller.user));
 	}
 	if (parts[0] === '_kehou') throw notFound();
 	throw illegalName(parts[0]);
+}
+
+/** `_up`: CouchDB's liveness answer, plus whether the store answers (503 when it does not). */
+async function sendUp(ctx: ApiContext, res: ServerResponse): Promise<void> {
+	const store = await Promise.race([
+		ctx.storage.system.info().then(
+			() => 'ok',
+			() => 'failing'
+		),
+		new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref())
+	]);
+	const ok = store === 'ok' && !ctx.closing.aborted;
+	sendJson(res, ok ? 200 : 503, {
+		status: ok ? 'ok' : ctx.closing.aborted ? 'shutting_down' : 'error',
+		seeds: {},
+		store: { backend: ctx.storage.backend.kind, status: store }
+	});
+}
+
+/** `_all_dbs` with CouchDB's `descending`, `startkey`/`endkey`, `skip` and `limit`. */
+function listDbs(names: string[], query: Query): string[] {
+	const descending = query.bool('descending');
+	const start = query.jsonOf('startkey', 'start_key');
+	const end = query.jsonOf('endkey', 'end_key');
+	let out = descending ? [...names].reverse() : names;
+	const before = (a: string, b: string) => (descending ? a > b : a < b);
+	if (typeof start === 'string') out = out.filter((n) => !before(n, start));
+	if (typeof end === 'string') out = out.filter((n) => !before(end, n));
+	const skip = query.int('skip') ?? 0;
+	const limit = query.int('limit');
+	return out.slice(skip, limit === undefined ? undefined : skip + limit);
 }
 
 export interface Me {

@@ -170,3 +170,49 @@ export class Query {
 		return undefined;
 	}
 }
+
+/** Headers every response carries, API and PWA alike. */
+export function securityHeaders(csp: string): Record<string, string> {
+	return {
+		'Content-Security-Policy': csp,
+		'X-Content-Type-Options': 'nosniff',
+		'X-Frame-Options': 'DENY',
+		'Referrer-Policy': 'no-referrer',
+		'Cross-Origin-Opener-Policy': 'same-origin'
+	};
+}
+
+const CORS_EXPOSE =
+	'content-type, cache-control, accept-ranges, etag, server, x-couch-request-id, x-couch-update-newrev, x-couchdb-body-time';
+const CORS_METHODS = 'GET, PUT, POST, HEAD, DELETE, COPY';
+const CORS_HEADERS =
+	'accept, authorization, content-type, origin, referer, if-match, if-none-match, destination, x-requested-with';
+
+/**
+ * CORS as CouchDB answers it, for exactly the configured origins (none by default: the PWA
+ * is served from the same origin). Returns `true` when it answered a preflight itself.
+ */
+export function applyCors(
+	req: IncomingMessage,
+	res: ServerResponse,
+	allowedOrigins: readonly string[]
+): boolean {
+	if (allowedOrigins.length === 0) return false;
+	res.setHeader('Vary', 'Origin');
+	const origin = req.headers.origin;
+	if (!origin || !allowedOrigins.includes(origin)) return false;
+	res.setHeader('Access-Control-Allow-Origin', origin);
+	res.setHeader('Access-Control-Allow-Credentials', 'true');
+	if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+		res.writeHead(204, {
+			'Access-Control-Allow-Methods': CORS_METHODS,
+			'Access-Control-Allow-Headers': CORS_HEADERS,
+			'Access-Control-Max-Age': '600',
+			'Content-Length': 0
+		});
+		res.end();
+		return true;
+	}
+	res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE);
+	return false;
+}

@@ -1,7 +1,8 @@
 // The built PWA, served from the same origin as the CouchDB API (DESIGN.md decision 7).
 // Content negotiation decides who answers: an existing file wins; otherwise a browser
 // navigation (Accept: text/html) gets the SPA's index.html; everything else is the API.
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import sirv from 'sirv';
@@ -50,4 +51,39 @@ export function createStaticHandler(dir: string | undefined): StaticHandler | nu
 		req.url = original;
 		return served;
 	};
+}
+
+/** The `sha256-…` sources of every inline `<script>` in the built index.html. */
+export function inlineScriptHashes(dir: string | undefined): string[] {
+	const file = dir ? join(dir, 'index.html') : '';
+	if (!dir || !existsSync(file)) return [];
+	const html = readFileSync(file, 'utf8');
+	const hashes: string[] = [];
+	for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi)) {
+		if (/\bsrc\s*=/i.test(m[1]) || m[2] === '') continue;
+		hashes.push(`'sha256-${createHash('sha256').update(m[2], 'utf8').digest('base64')}'`);
+	}
+	return [...new Set(hashes)];
+}
+
+/**
+ * The Content-Security-Policy every response carries. The SPA's inline bootstrap script is
+ * allowed by its hash (computed at start from the built index.html), nothing else inline;
+ * the page talks only to its own origin and cannot be framed.
+ */
+export function contentSecurityPolicy(dir: string | undefined): string {
+	return [
+		"default-src 'self'",
+		["script-src 'self'", ...inlineScriptHashes(dir)].join(' '),
+		"worker-src 'self'",
+		"connect-src 'self'",
+		"img-src 'self' data: blob:",
+		"style-src 'self' 'unsafe-inline'",
+		"font-src 'self' data:",
+		"manifest-src 'self'",
+		"object-src 'none'",
+		"base-uri 'self'",
+		"form-action 'self'",
+		"frame-ancestors 'none'"
+	].join('; ');
 }
