@@ -23,6 +23,10 @@ function contentVersion() {
 	return hash.digest('hex').slice(0, 12);
 }
 
+// Computed once and handed to the build's child processes through the environment, so
+// that an edit during the build cannot give two parts of one build different versions.
+process.env.KEHOU_BUILD_VERSION ??= contentVersion();
+
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	preprocess: vitePreprocess(),
@@ -32,7 +36,7 @@ const config = {
 		adapter: adapter({ fallback: 'index.html', strict: true }),
 		// workbox-window registers the worker so that updates wait for the user's consent.
 		serviceWorker: { register: false },
-		version: { name: process.env.KEHOU_BUILD_VERSION ?? contentVersion() }
+		version: { name: process.env.KEHOU_BUILD_VERSION }
 	}
 };
 

@@ -65,6 +65,11 @@ test.describe('updates', () => {
 		// Agreeing reloads into the new worker.
 		const before = await page.evaluate(() => performance.timeOrigin);
 		await prompt.getByRole('button', { name: '立即更新' }).click();
+		// Playwright attaches to every service worker and can leave one that Chromium restarts
+		// to deliver the page's message paused at start; touching it lets it run (a harness
+		// effect: without a debugger attached the message starts the worker by itself).
+		for (const worker of device.context.serviceWorkers())
+			await worker.evaluate(() => 0).catch(() => 0);
 		// A new document (the reload) has a new time origin.
 		await page.waitForFunction((t) => performance.timeOrigin !== t, before, { timeout: 30_000 });
 		await expect(app.groupCard('svc-3-1')).toBeVisible();

@@ -35,7 +35,12 @@ for (const [name, size, maskable] of [
 	);
 	await writeFile(
 		`static/icons/${name}`,
-		await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } })
+		new Uint8Array(
+			await page.screenshot({
+				omitBackground: true,
+				clip: { x: 0, y: 0, width: size, height: size }
+			})
+		)
 	);
 }
 await browser.close();

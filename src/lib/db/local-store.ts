@@ -63,18 +63,29 @@ export class LocalStore {
 		await this.rm.device.delete(key);
 	}
 
-	/** Opens replicas for these databases (closing any others) and starts projecting. */
+	/**
+	 * Opens replicas for these databases and starts projecting. Databases no longer in the
+	 * list (the user lost a class) are closed and, when nothing of theirs is unsent,
+	 * destroyed, and the read model is rebuilt without them: no screen may show them.
+	 */
 	async open(dbNames: readonly string[]): Promise<void> {
-		for (const [name, feed] of this.#feeds) {
-			if (!dbNames.includes(name)) {
-				feed.cancel();
-				this.#feeds.delete(name);
+		let dropped = false;
+		for (const [name, feed] of [...this.#feeds]) {
+			if (dbNames.includes(name)) continue;
+			feed.cancel();
+			await feed.idle();
+			this.#feeds.delete(name);
+			if ((await this.rm.outbox.where('db').equals(name).count()) === 0) {
+				await feed.db.destroy();
+				dropped = true;
+			} else {
 				await feed.db.close();
 			}
 		}
 		for (const name of dbNames) {
 			if (!this.#feeds.has(name)) this.#feeds.set(name, await this.#startFeed(name));
 		}
+		if (dropped) await this.rebuild();
 	}
 
 	get openDbs(): string[] {
@@ -104,7 +115,7 @@ export class LocalStore {
 			for (let i = 0; i < docs.length; i++) {
 				const rev = results[i].rev;
 				if (results[i].error || !rev) continue;
-				await projectDoc(this.rm, { ...docs[i], _rev: rev });
+				await projectDoc(this.rm, { ...docs[i], _rev: rev }, dbName);
 				await this.rm.outbox.put({
 					docId: docs[i]._id,
 					db: dbName,
@@ -119,6 +130,46 @@ export class LocalStore {
 			const code = typeof failed.error === 'string' ? failed.error : (failed.name ?? 'error');
 			throw new StorageError(`${code}: ${failed.reason ?? failed.message ?? ''} (${failed.id})`);
 		}
+	}
+
+	/** Every revision in a conflict (the winner first), for an administrator to compare. */
+	async conflictVersions(dbName: string, docId: string): Promise<PouchDoc[]> {
+		const db = this.replica(dbName);
+		const winner = await db.get(docId, { conflicts: true });
+		const losers = Array.isArray(winner._conflicts) ? (winner._conflicts as string[]) : [];
+		const others = await Promise.all(losers.map((rev) => db.get(docId, { rev })));
+		return [winner, ...others];
+	}
+
+	/**
+	 * Resolves a conflict the CouchDB way: the kept version's content becomes a new revision
+	 * on the winning branch and every losing branch gets a tombstone, so all replicas agree.
+	 */
+	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
+		const [winner, ...losers] = await this.conflictVersions(dbName, docId);
+		const kept = [winner, ...losers].find((d) => d._rev === keepRev);
+		if (!kept) throw new StorageError(`revision ${keepRev} is not part of the conflict`);
+		const docs: PouchDoc[] = losers.map((l) => ({ _id: docId, _rev: l._rev, _deleted: true }));
+		if (kept._rev !== winner._rev) {
+			const content = Object.fromEntries(
+				Object.entries(kept).filter(([k]) => k !== '_rev' && k !== '_conflicts')
+			);
+			docs.unshift({ ...content, _id: docId, _rev: winner._rev });
+		}
+		// Not through write(): a tombstone of a losing branch must not remove the document
+		// from the read model; the projector reads the resolved document from the replica.
+		const results = await this.replica(dbName).bulkDocs(docs);
+		const failed = results.find((r) => r.error);
+		if (failed) throw new StorageError(`${String(failed.error)}: ${failed.reason ?? failed.id}`);
+		const last = results[0];
+		await this.rm.outbox.put({
+			docId,
+			db: dbName,
+			rev: last.rev ?? '',
+			type: String(winner.type ?? ''),
+			writtenAt: new Date().toISOString()
+		});
+		await this.caughtUp(dbName);
 	}
 
 	/** Removes outbox rows the server has acknowledged (by id and revision). */
@@ -238,7 +289,7 @@ export class LocalStore {
 	async #pageFrom(name: string, db: Database): Promise<void> {
 		let since: number | string = (await this.rm.cursors.get(name))?.seq ?? 0;
 		for (;;) {
-			const page = await db.changes({ since, limit: 500, include_docs: true });
+			const page = await db.changes({ since, limit: 500, include_docs: true, conflicts: true });
 			if (page.results.length === 0) return;
 			await this.#project(name, page.results, page.last_seq);
 			since = page.last_seq;
@@ -252,7 +303,7 @@ export class LocalStore {
 
 	async #project(name: string, rows: ChangeRow[], seq: number | string): Promise<void> {
 		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
-			for (const row of rows) if (row.doc) await projectDoc(this.rm, row.doc);
+			for (const row of rows) if (row.doc) await projectDoc(this.rm, row.doc, name);
 			await this.rm.cursors.put({ db: name, seq });
 		});
 	}

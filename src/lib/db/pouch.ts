@@ -47,7 +47,7 @@ export interface Database {
 	readonly name: string;
 	put(doc: PouchDoc): Promise<WriteResult>;
 	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
-	get(id: string): Promise<PouchDoc>;
+	get(id: string, opts?: { rev?: string; conflicts?: boolean }): Promise<PouchDoc>;
 	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
 		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
 	}>;

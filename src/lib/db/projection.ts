@@ -12,10 +12,25 @@ const strip = (doc: PouchDoc) => {
 	return row;
 };
 
-/** Call inside a read-model transaction covering students, groups and marks. */
-export async function projectDoc(rm: ReadModel, doc: PouchDoc): Promise<void> {
+/**
+ * Call inside a read-model transaction covering the derived tables. `doc` comes from a
+ * changes feed read with `conflicts: true`, so `_conflicts` lists the losing revisions.
+ */
+export async function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise<void> {
 	const type = typeof doc.type === 'string' ? doc.type : undefined;
 	const [prefix, id] = splitId(doc._id);
+	const losers = Array.isArray(doc._conflicts) ? (doc._conflicts as string[]) : [];
+	if (losers.length > 0 && db) {
+		await rm.conflicts.put({
+			docId: doc._id,
+			db,
+			type: type ?? prefix,
+			winner: doc._rev ?? '',
+			losers
+		});
+	} else {
+		await rm.conflicts.delete(doc._id);
+	}
 	if (doc._deleted) {
 		if (prefix === 'student') await rm.students.delete(id);
 		else if (prefix === 'group') await rm.groups.delete(id);

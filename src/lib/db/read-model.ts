@@ -17,6 +17,16 @@ export interface OutboxRow {
 	writtenAt: string;
 }
 
+/** A mutable document with concurrent edits that an administrator must resolve. */
+export interface ConflictRow {
+	docId: string;
+	db: string;
+	type: string;
+	/** The revision every replica shows now (deterministic: CouchDB's winner rule). */
+	winner: string;
+	losers: string[];
+}
+
 export interface CursorRow {
 	db: string;
 	seq: number | string;
@@ -33,6 +43,7 @@ export class ReadModel extends Dexie {
 	marks!: Table<MarkRow, string>;
 	outbox!: Table<OutboxRow, string>;
 	cursors!: Table<CursorRow, string>;
+	conflicts!: Table<ConflictRow, string>;
 	device!: Table<DeviceRow, string>;
 
 	constructor(name = 'kehou-read-model') {
@@ -45,10 +56,12 @@ export class ReadModel extends Dexie {
 			cursors: 'db',
 			device: 'key'
 		});
+		// v2: conflicts of mutable documents, for the administrator's list.
+		this.version(2).stores({ conflicts: 'docId, db' });
 	}
 }
 
 /** Tables derived from replicas: cleared on rebuild; `device` and `outbox` are not. */
-export const DERIVED_TABLES = ['students', 'groups', 'marks', 'cursors'] as const;
+export const DERIVED_TABLES = ['students', 'groups', 'marks', 'conflicts', 'cursors'] as const;
 
 export const readModel = new ReadModel();

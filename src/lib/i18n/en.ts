@@ -77,5 +77,28 @@ export const en = {
 	'storage.error': 'Local database error: {reason}',
 	'error.unknown': 'Something went wrong: {reason}',
 	'error.network': 'No network',
-	'offline.banner': 'You are offline. Records are kept on this device and sent when online.'
+	'offline.banner': 'You are offline. Records are kept on this device and sent when online.',
+	'conflicts.title': 'Conflicts',
+	'conflicts.lead':
+		'Two devices changed the same record while offline. Compare the versions and choose the one to keep; the others are marked as replaced and every device will show the same result.',
+	'conflicts.none': 'No conflicts to resolve.',
+	'conflicts.versions': '{count} versions',
+	'conflicts.compare': 'Compare versions',
+	'conflicts.field': 'Field',
+	'conflicts.version': 'Version {n}',
+	'conflicts.current': 'shown now',
+	'conflicts.keep': 'Keep this version',
+	'conflicts.badge': '{count} conflicts to resolve',
+	'storage.persistDenied':
+		'The browser did not grant persistent storage; local records could be cleared when space runs low. Sync soon.',
+	'sync.status.starting': 'Connecting',
+	'sync.status.active': 'Syncing',
+	'sync.status.idle': 'Synced',
+	'sync.status.offline': 'Offline',
+	'sync.status.error': 'Error, will retry',
+	'sync.status.auth': 'Sign in again',
+	'sync.stalled': 'Sync stopped responding and was reconnected.',
+	'sync.state': 'State',
+	'sync.storage': 'Device storage',
+	'sync.storageUse': '{used} used of {quota}'
 } as const satisfies Messages;

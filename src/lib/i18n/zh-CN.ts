@@ -71,7 +71,29 @@ export const zhCN = {
 	'storage.error': '本地数据库出错：{reason}',
 	'error.unknown': '发生未知错误：{reason}',
 	'error.network': '网络不可用',
-	'offline.banner': '当前离线。记录保存在本设备上，联网后自动发送。'
+	'offline.banner': '当前离线。记录保存在本设备上，联网后自动发送。',
+	'conflicts.title': '数据冲突',
+	'conflicts.lead':
+		'两台设备离线时修改了同一条资料。请比较各版本，选择要保留的一个；其余版本会被标记为已替代，所有设备将显示同一结果。',
+	'conflicts.none': '没有需要处理的冲突。',
+	'conflicts.versions': '{count} 个版本',
+	'conflicts.compare': '比较版本',
+	'conflicts.field': '字段',
+	'conflicts.version': '版本 {n}',
+	'conflicts.current': '当前显示',
+	'conflicts.keep': '保留此版本',
+	'conflicts.badge': '{count} 个冲突待处理',
+	'storage.persistDenied': '浏览器未授予持久存储，存储紧张时本地记录可能被清除。请尽快同步。',
+	'sync.status.starting': '正在连接',
+	'sync.status.active': '正在同步',
+	'sync.status.idle': '已同步',
+	'sync.status.offline': '离线',
+	'sync.status.error': '出错，稍后重试',
+	'sync.status.auth': '需要重新登录',
+	'sync.stalled': '同步长时间无响应，已自动重新连接。',
+	'sync.state': '状态',
+	'sync.storage': '本机存储',
+	'sync.storageUse': '已用 {used}，共 {quota}'
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -9,8 +9,12 @@ import { backoffDelay, classifyError } from './backoff';
 
 export type DbSyncStatus = 'starting' | 'active' | 'idle' | 'offline' | 'error' | 'auth';
 
+/** A replication active this long without any event is considered stalled. */
+const STALL_MS = 120_000;
+
 interface Running {
 	replication: Replication;
+	lastEvent: number;
 	timer?: ReturnType<typeof setTimeout>;
 	attempt: number;
 	batchSize: number;
@@ -24,6 +28,7 @@ export class SyncManager {
 	needsSignIn = $state(false);
 	denied = $state<{ count: number; reason: string } | null>(null);
 	online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+	stalledNotice = $state(false);
 
 	readonly pending: Live<number>;
 	// Bookkeeping of running replications, never rendered: a plain Map on purpose.
@@ -75,6 +80,20 @@ export class SyncManager {
 		document.addEventListener('visibilitychange', () => {
 			if (document.visibilityState === 'visible') this.restart();
 		});
+		// The watchdog: a replication that says it is busy but has been silent for minutes
+		// (a half-open connection, a suspended tablet) is restarted rather than trusted.
+		setInterval(() => this.#checkStalls(), 20_000);
+	}
+
+	#checkStalls(now = Date.now()) {
+		for (const [name, r] of [...this.#running]) {
+			const busy = this.status[name] === 'active' || this.status[name] === 'starting';
+			if (busy && now - r.lastEvent > STALL_MS) {
+				this.stalledNotice = true;
+				this.#stop(name);
+				this.#run(name, 0, r.batchSize);
+			}
+		}
 	}
 
 	#stop(name: string) {
@@ -91,7 +110,10 @@ export class SyncManager {
 		const local = this.store.replica(name);
 		const remote = openRemote(name, this.#origin);
 		const replication = liveSync(local, remote, { batchSize });
-		const r: Running = { replication, attempt, batchSize, stopped: false };
+		const r: Running = { replication, attempt, batchSize, stopped: false, lastEvent: Date.now() };
+		for (const event of ['active', 'change', 'paused', 'denied', 'error']) {
+			replication.on(event, () => (r.lastEvent = Date.now()));
+		}
 		this.#running.set(name, r);
 		this.status[name] = 'starting';
 

@@ -18,8 +18,6 @@ class AppUpdate {
 		} catch (e) {
 			console.warn('service worker registration failed', e);
 		}
-		// Persistent storage keeps the browser from evicting unsent records.
-		await navigator.storage?.persist?.().catch(() => false);
 	}
 
 	/** Checks the server for a new service worker (also done by the browser on navigation). */
@@ -27,15 +25,21 @@ class AppUpdate {
 		await this.#wb?.update();
 	}
 
-	accept() {
-		const wb = this.#wb;
-		if (!wb) return;
+	/** The user agreed: the waiting worker takes over and the page reloads once. */
+	async accept() {
+		const sw = navigator.serviceWorker;
+		let reloading = false;
+		const reload = () => {
+			if (reloading) return;
+			reloading = true;
+			window.location.reload();
+		};
 		// `controllerchange` also fires for a worker that was already waiting when this page
 		// loaded (workbox-window's own `controlling` event does not cover that case).
-		navigator.serviceWorker.addEventListener('controllerchange', () => window.location.reload(), {
-			once: true
-		});
-		wb.messageSkipWaiting();
+		sw.addEventListener('controllerchange', reload, { once: true });
+		const reg = await sw.getRegistration();
+		if (reg?.waiting) reg.waiting.postMessage({ type: 'SKIP_WAITING' });
+		else if (reg?.active && reg.active !== sw.controller) reload();
 	}
 
 	dismiss() {

@@ -1,7 +1,7 @@
 // Sign-in against the sync-server's `/_session`, and the signed-in user kept on the
 // device so that the app opens offline. Nothing here stores a password.
 import { localStore } from '$lib/db/local-store';
-import type { Role } from '$lib/domain';
+import { groupDb, SCHOOL_WIDE_ROLES, type Role } from '$lib/domain';
 
 export interface SessionUser {
 	name: string;
@@ -95,4 +95,14 @@ export async function signOut(): Promise<number> {
 	await localStore.wipe();
 	await localStore.deleteDevice(SESSION_KEY);
 	return 0;
+}
+
+/** Whether this user may open a group's roll (the same rule the server enforces). */
+export function mayOpenGroup(user: SessionUser, groupId: string): boolean {
+	return user.databases.includes(groupDb(user.schoolId, groupId));
+}
+
+/** School-wide roles see every group of the school on their home screen. */
+export function seesAllGroups(user: SessionUser): boolean {
+	return user.roles.some((r) => SCHOOL_WIDE_ROLES.includes(r));
 }

@@ -19,6 +19,8 @@ class Session {
 
 	async init() {
 		onStorageError((m) => (this.storageError = m));
+		// Roles and classes can change on the server: look again whenever the network returns.
+		window.addEventListener('online', () => void this.refresh());
 		try {
 			const stored = await loadStoredUser();
 			if (!stored) {
@@ -26,14 +28,21 @@ class Session {
 				return;
 			}
 			await this.#enter(stored);
-			const fresh = await checkSession();
-			if (fresh === 'expired') syncManager.needsSignIn = true;
-			else if (fresh !== 'unreachable' && fresh.databases.join() !== stored.databases.join()) {
-				await this.#enter(fresh);
-			}
+			await this.refresh();
 		} catch (e) {
 			this.storageError = e instanceof Error ? e.message : String(e);
 			this.status = 'signed-out';
+		}
+	}
+
+	/** Asks the server who we are now; follows changed classes, flags an expired session. */
+	async refresh() {
+		const current = this.user;
+		if (!current) return;
+		const fresh = await checkSession();
+		if (fresh === 'expired') syncManager.needsSignIn = true;
+		else if (fresh !== 'unreachable' && fresh.databases.join() !== current.databases.join()) {
+			await this.#enter(fresh);
 		}
 	}
 
