@@ -67,11 +67,17 @@ test.describe('updates', () => {
 		await prompt.getByRole('button', { name: '立即更新' }).click();
 		// Playwright attaches to every service worker and can leave one that Chromium restarts
 		// to deliver the page's message paused at start; touching it lets it run (a harness
-		// effect: without a debugger attached the message starts the worker by itself).
-		for (const worker of device.context.serviceWorkers())
-			await worker.evaluate(() => 0).catch(() => 0);
-		// A new document (the reload) has a new time origin.
-		await page.waitForFunction((t) => performance.timeOrigin !== t, before, { timeout: 30_000 });
+		// effect: without a debugger attached the message starts the worker by itself). A new
+		// document (the reload) has a new time origin.
+		await expect
+			.poll(
+				async () => {
+					for (const w of device.context.serviceWorkers()) await w.evaluate(() => 0).catch(() => 0);
+					return page.evaluate(() => performance.timeOrigin).catch(() => before);
+				},
+				{ timeout: 30_000 }
+			)
+			.not.toBe(before);
 		await expect(app.groupCard('svc-3-1')).toBeVisible();
 		await expect(prompt).toHaveCount(0);
 		const waiting = await page.evaluate(async () => {

@@ -40,7 +40,14 @@ export class StorageError extends Error {
 export class LocalStore {
 	#feeds = new Map<string, Feed>();
 
-	constructor(readonly rm: ReadModel = readModel) {}
+	/**
+	 * `openReplica` opens the local replica of a database; the default is the app's. Tests
+	 * that simulate several devices in one process give each its own replica names.
+	 */
+	constructor(
+		readonly rm: ReadModel = readModel,
+		private readonly openReplica: (dbName: string) => Database = openLocal
+	) {}
 
 	/** A stable random id for this browser profile; never replicated, never personal. */
 	async deviceId(): Promise<string> {
@@ -252,7 +259,7 @@ export class LocalStore {
 			await feed.idle();
 		}
 		this.#feeds.clear();
-		for (const name of names) await openLocal(String(name)).destroy();
+		for (const name of names) await this.openReplica(String(name)).destroy();
 		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
 			for (const t of [...DERIVED_TABLES, 'outbox']) await this.rm.table(t).clear();
 		});
@@ -264,7 +271,7 @@ export class LocalStore {
 	 * The feed starts before the first catch-up so that no change falls between them.
 	 */
 	async #startFeed(name: string): Promise<Feed> {
-		const db = openLocal(name);
+		const db = this.openReplica(name);
 		let queue: Promise<void> = Promise.resolve();
 		let scheduled = false;
 		const catchUp = () => {

@@ -86,15 +86,36 @@ export interface SyncOptions {
 	batchSize: number;
 }
 
-/** Two-way live replication; the caller owns retries (see src/lib/sync). */
+/**
+ * Two-way live replication; the caller owns retries (see src/lib/sync). Invariant: a
+ * `paused` without an error means both directions have caught up at least once.
+ */
 export function liveSync(local: Database, remote: Database, opts: SyncOptions): Replication {
-	return PouchDB.sync(local, remote, {
+	const sync = PouchDB.sync(local, remote, {
 		live: true,
 		retry: false,
 		batch_size: opts.batchSize,
 		batches_limit: 5,
 		heartbeat: 25_000
-	});
+	}) as Replication & {
+		push: Emitter;
+		pull: Emitter;
+		emit(event: string, ...args: unknown[]): boolean;
+	};
+	// PouchDB's Sync counts both directions as paused from the start, so its first `paused`
+	// can come from the push alone while the pull is still reading its checkpoint: the app
+	// would say "synced" before the first pull has brought anything. Hold such a `paused`
+	// back until each direction has caught up once. (These listeners are added before the
+	// Sync's own, so they run first.)
+	const caughtUp = { push: false, pull: false };
+	sync.push.on('paused', (err?: never) => void (caughtUp.push ||= !err));
+	sync.pull.on('paused', (err?: never) => void (caughtUp.pull ||= !err));
+	const emit = sync.emit.bind(sync);
+	sync.emit = (event, ...args) =>
+		event === 'paused' && !args[0] && !(caughtUp.push && caughtUp.pull)
+			? false
+			: emit(event, ...args);
+	return sync;
 }
 
 /** One-shot push, used before sign-out. */

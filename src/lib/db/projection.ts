@@ -34,6 +34,8 @@ export async function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise
 	if (doc._deleted) {
 		if (prefix === 'student') await rm.students.delete(id);
 		else if (prefix === 'group') await rm.groups.delete(id);
+		else if (prefix === 'mark') await rm.marks.delete(id);
+		else await rm.docs.delete(doc._id);
 		return;
 	}
 	switch (type) {
@@ -47,8 +49,22 @@ export async function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise
 			await rm.marks.put(strip(doc) as never);
 			break;
 		default:
-		// Types without a read-model table yet are kept in PouchDB only.
+			if (type) await rm.docs.put({ ...strip(doc), _id: doc._id, type, kGroups: groupsOf(doc) });
 	}
+}
+
+/** Every group a document concerns, for the `*kGroups` index. */
+export function groupsOf(doc: PouchDoc): string[] {
+	const out = new Set<string>();
+	const add = (v: unknown) => {
+		if (typeof v === 'string' && v) out.add(v);
+	};
+	add(doc.groupId);
+	add(doc.fromGroupId);
+	const to = doc.to as { groupId?: unknown } | undefined;
+	if (to && typeof to === 'object') add(to.groupId);
+	if (Array.isArray(doc.groupIds)) doc.groupIds.forEach(add);
+	return [...out];
 }
 
 function splitId(docId: string): [string, string] {

@@ -8,6 +8,21 @@ export type StudentRow = Omit<Student, '_rev' | '_revisions' | '_conflicts' | '_
 export type GroupRow = Omit<Group, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
 export type MarkRow = Omit<Mark, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
 
+/**
+ * Any other replicated document (term, slots, pickups, enrollments, arrivals, handovers,
+ * releases, care logs, …), kept whole. `kGroups` lists every group the document concerns
+ * (its own, a handover's receiver, an arrival's sender, a leave notice's groups), so that
+ * a group's screen finds what was mirrored into it from elsewhere.
+ */
+export interface DocRow {
+	_id: string;
+	type: string;
+	groupId?: string;
+	date?: string;
+	kGroups: string[];
+	[field: string]: unknown;
+}
+
 /** A document written on this device that the server has not yet confirmed. */
 export interface OutboxRow {
 	docId: string;
@@ -44,6 +59,7 @@ export class ReadModel extends Dexie {
 	outbox!: Table<OutboxRow, string>;
 	cursors!: Table<CursorRow, string>;
 	conflicts!: Table<ConflictRow, string>;
+	docs!: Table<DocRow, string>;
 	device!: Table<DeviceRow, string>;
 
 	constructor(name = 'kehou-read-model') {
@@ -58,10 +74,19 @@ export class ReadModel extends Dexie {
 		});
 		// v2: conflicts of mutable documents, for the administrator's list.
 		this.version(2).stores({ conflicts: 'docId, db' });
+		// v3: every other document type, for the afternoon's screens.
+		this.version(3).stores({ docs: '_id, type, [type+groupId], date, *kGroups' });
 	}
 }
 
 /** Tables derived from replicas: cleared on rebuild; `device` and `outbox` are not. */
-export const DERIVED_TABLES = ['students', 'groups', 'marks', 'conflicts', 'cursors'] as const;
+export const DERIVED_TABLES = [
+	'students',
+	'groups',
+	'marks',
+	'docs',
+	'conflicts',
+	'cursors'
+] as const;
 
 export const readModel = new ReadModel();

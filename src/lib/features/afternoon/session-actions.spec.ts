@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { v7 } from 'uuid';
+import { validateDoc, type Pickup } from '$lib/domain';
+import {
+	careLogBody,
+	handoverBody,
+	leaveReasonBody,
+	markable,
+	overrideBody,
+	releaseBody
+} from './session-actions';
+
+const k = { groupId: 'svc-3-1', date: '2026-11-30' };
+const pickup = {
+	_id: 'pickup:p-1',
+	type: 'pickup',
+	id: 'p-1',
+	groupId: 'svc-3-1',
+	studentId: 'stu-1',
+	name: '林大伟',
+	relation: 'father'
+} as unknown as Pickup;
+
+/** What the repository adds before writing. */
+function envelope(body: Record<string, unknown> & { type: string }) {
+	const id = v7();
+	return {
+		...body,
+		_id: `${body.type}:${id}`,
+		id,
+		at: '2026-11-30T09:30:00.000Z',
+		deviceId: 'dev-test-0001',
+		author: 'teacher'
+	};
+}
+
+const valid = (body: Record<string, unknown> & { type: string }) => {
+	const r = validateDoc(envelope(body));
+	if (!r.ok) throw new Error(r.reason);
+	return true;
+};
+
+describe('session actions write schema-valid events', () => {
+	it('releases to an authorised adult', () => {
+		const b = releaseBody(k, 'stu-1', pickup);
+		expect(valid(b)).toBe(true);
+		expect(b).toMatchObject({ pickupId: 'p-1', adult: { name: '林大伟', relation: 'father' } });
+	});
+
+	it('records an override only with a note', () => {
+		expect(
+			valid(
+				overrideBody(k, 'stu-1', {
+					name: '王阿姨',
+					relation: 'neighbour',
+					note: '妈妈电话确认，邻居代接'
+				})
+			)
+		).toBe(true);
+		expect(() =>
+			valid(overrideBody(k, 'stu-1', { name: '王阿姨', relation: 'neighbour', note: '' }))
+		).toThrow(/override/);
+	});
+
+	it('hands over to a group, or to the gate with the packet', () => {
+		expect(valid(handoverBody(k, 'stu-1', { kind: 'group', groupId: 'club-weiqi' }))).toBe(true);
+		const gate = handoverBody(
+			k,
+			'stu-1',
+			{ kind: 'gate' },
+			{ student: undefined, pickups: [pickup] }
+		);
+		expect(valid(gate)).toBe(true);
+		expect(gate.gate).toMatchObject({ pickups: [{ pickupId: 'p-1', name: '林大伟' }] });
+		expect(() => valid(handoverBody(k, 'stu-1', { kind: 'group', groupId: 'svc-3-1' }))).toThrow();
+	});
+
+	it('gives a leave a reason as a correction', () => {
+		expect(valid(leaveReasonBody(k, 'stu-1', '发烧，家长来电', v7()))).toBe(true);
+	});
+
+	it('writes a care log with at least one activity', () => {
+		expect(
+			valid(careLogBody(k, { activities: ['homework', 'sports'], safetyNotes: '', summary: '' }))
+		).toBe(true);
+		expect(() => valid(careLogBody(k, { activities: [], safetyNotes: '', summary: '' }))).toThrow();
+	});
+
+	it('lets only children still in the group be re-marked', () => {
+		const s = { studentId: 's', expected: true, flags: [] };
+		expect(markable({ ...s, status: 'present' })).toBe(true);
+		expect(markable({ ...s, status: 'expected' })).toBe(true);
+		expect(markable({ ...s, status: 'released' })).toBe(false);
+		expect(markable({ ...s, status: 'handed-over' })).toBe(false);
+	});
+});

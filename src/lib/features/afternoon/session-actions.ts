@@ -1,0 +1,107 @@
+// The events one action on the sheet writes, as plain bodies (the repository adds the
+// envelope: id, time, device, author). Pure, so every branch is unit-tested.
+import type { ActivityKind, ChildState, Pickup, Relation } from '$lib/domain';
+import type { StudentRow } from '$lib/db/read-model';
+
+export interface SessionKey {
+	groupId: string;
+	date: string;
+}
+
+type Body = Record<string, unknown> & { type: string };
+
+export function releaseBody(k: SessionKey, studentId: string, pickup: Pickup): Body {
+	return {
+		type: 'release',
+		groupId: k.groupId,
+		studentId,
+		date: k.date,
+		place: 'group',
+		adult: { name: pickup.name, relation: pickup.relation },
+		pickupId: pickup.id
+	};
+}
+
+/** An adult without an authorisation: recorded only with a note, and flagged. */
+export function overrideBody(
+	k: SessionKey,
+	studentId: string,
+	adult: { name: string; relation: Relation; note: string }
+): Body {
+	return {
+		type: 'release',
+		groupId: k.groupId,
+		studentId,
+		date: k.date,
+		place: 'group',
+		adult: { name: adult.name, relation: adult.relation },
+		override: { note: adult.note }
+	};
+}
+
+export function handoverBody(
+	k: SessionKey,
+	studentId: string,
+	to: { kind: 'group'; groupId: string } | { kind: 'gate' },
+	gatePacket?: { student: StudentRow | undefined; pickups: Pickup[] }
+): Body {
+	return {
+		type: 'handover',
+		groupId: k.groupId,
+		studentId,
+		date: k.date,
+		to,
+		...(to.kind === 'gate'
+			? {
+					gate: {
+						studentName: gatePacket?.student?.name ?? studentId,
+						className: gatePacket?.student?.className ?? '—',
+						pickups: (gatePacket?.pickups ?? []).map((p) => ({
+							pickupId: p.id,
+							name: p.name,
+							relation: p.relation,
+							...(p.photo ? { photo: p.photo } : {})
+						}))
+					}
+				}
+			: {})
+	};
+}
+
+/** A reason for a leave marked by tap: a new leave mark that corrects the reasonless one. */
+export function leaveReasonBody(
+	k: SessionKey,
+	studentId: string,
+	reason: string,
+	supersedes: string | undefined
+): Body {
+	return {
+		type: 'mark',
+		groupId: k.groupId,
+		studentId,
+		date: k.date,
+		status: 'leave',
+		reason,
+		...(supersedes ? { supersedes } : {})
+	};
+}
+
+export function careLogBody(
+	k: SessionKey,
+	log: { activities: ActivityKind[]; safetyNotes: string; summary: string }
+): Body {
+	return {
+		type: 'care-log',
+		groupId: k.groupId,
+		date: k.date,
+		activities: log.activities,
+		children: [],
+		...(log.safetyNotes ? { safetyNotes: log.safetyNotes } : {}),
+		...(log.summary ? { summary: log.summary } : {})
+	};
+}
+
+/** Children whose tile may be tapped to change the roll-call mark. */
+export function markable(state: ChildState): boolean {
+	return state.status !== 'released' && state.status !== 'handed-over';
+}
