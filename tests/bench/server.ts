@@ -1,0 +1,439 @@
+// `npm run bench:server`: the sync-server against pouchdb-server 4.2.0 on the same
+// machine in one run, with the same workloads, plus in-process PouchDB `bulkDocs` of the
+// same documents as the ceiling. Figures are printed, never asserted.
+//   burst  — N tablets start at once; each pushes an afternoon (91 documents) to its group
+//            database and pulls the school database (500 documents) for the first time.
+//   steady — tablets that already hold the school database arrive spread over a minute
+//            (`--quick`: 20 s); each pushes its afternoon and pulls what changed.
+// Each workload gets a fresh server process and data folder; server CPU time is the
+// change of utime+stime in /proc/<pid>/stat over the workload, memory is VmHWM (peak RSS
+// over the workload: reset before it through /proc/<pid>/clear_refs, since sign-ins during
+// setup run scrypt with 32 MB each).
+// Options: --tablets 50,200  --steady-tablets 200  --quick  --no-peer  --workers 4
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Client, mark, signIn } from '../../sync-server/test-helpers';
+import { Storage, type Doc } from '../../sync-server/storage';
+import { hashPassword } from '../../sync-server/users';
+import type { TabletResult, TabletSpec, WorkerConfig } from './server-tablets';
+
+const ROOT = join(import.meta.dirname, '../..');
+const PEER_DIR = process.env.KEHOU_BENCH_PEER_DIR ?? join(tmpdir(), 'kehou-bench-peer');
+const PEER_BIN = join(PEER_DIR, 'node_modules/pouchdb-server/bin/pouchdb-server');
+const SCHOOL = 'bench';
+const SCHOOL_DB = `kh-${SCHOOL}--school`;
+const GROUP_DB = `kh-${SCHOOL}--g--{group}`;
+const AFTERNOON = 91;
+const SCHOOL_DOCS = 500;
+const PASSWORD = 'bench-password';
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+const { values: opts } = parseArgs({
+	options: {
+		tablets: { type: 'string', default: '50,200' },
+		'steady-tablets': { type: 'string', default: '200' },
+		quick: { type: 'boolean', default: false },
+		'no-peer': { type: 'boolean', default: false },
+		workers: { type: 'string', default: '4' }
+	}
+});
+const BURSTS = opts.tablets.split(',').map(Number);
+const STEADY_N = Number(opts['steady-tablets']);
+const SPREAD_MS = opts.quick ? 20_000 : 60_000;
+const WORKERS = Number(opts.workers);
+
+const groupOf = (i: number) => `svc-${i}`;
+
+function schoolDocs(): Doc[] {
+	const docs: Doc[] = [
+		{ _id: 'school', type: 'school', name: '基准测试小学', termName: '2026–2027学年第一学期' }
+	];
+	for (let i = 0; docs.length < SCHOOL_DOCS && i < 200; i++) {
+		docs.push({
+			_id: `group:${groupOf(i)}`,
+			type: 'group',
+			id: groupOf(i),
+			kind: 'service',
+			name: `课后服务 ${i}`,
+			teacherIds: [`t-${i}`],
+			capacity: 45
+		});
+	}
+	for (let i = 0; docs.length < SCHOOL_DOCS; i++) {
+		docs.push({
+			_id: `staff:t-${i}`,
+			type: 'staff',
+			id: `t-${i}`,
+			name: `教师${i}`,
+			roles: ['teacher']
+		});
+	}
+	return docs;
+}
+
+interface Running {
+	url: string;
+	pid: number;
+	child: ChildProcess;
+	/** Session cookies per tablet (our server), or none (the peer runs as admin party). */
+	cookies: Array<string | undefined>;
+	stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+	const srv = createServer();
+	await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+	const port = (srv.address() as { port: number }).port;
+	await new Promise((r) => srv.close(r));
+	return port;
+}
+
+function drain(child: ChildProcess): void {
+	child.stdout?.resume();
+	child.stderr?.resume();
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((r) => child.once('exit', r));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+	await exited;
+	clearTimeout(timer);
+}
+
+async function startKehou(dataDir: string, n: number): Promise<Running> {
+	// Accounts and the school database go in before the server starts (LevelDB is locked).
+	const storage = new Storage(dataDir, {});
+	await storage.init();
+	const password = await hashPassword(PASSWORD);
+	const now = new Date().toISOString();
+	await storage.system.bulkDocs(
+		Array.from({ length: n }, (_, i) => ({
+			_id: `user:t${i}`,
+			type: 'user',
+			name: `t${i}`,
+			displayName: `教师${i}`,
+			schoolId: SCHOOL,
+			staffId: null,
+			roles: ['teacher'],
+			groups: [groupOf(i)],
+			password,
+			createdAt: now
+		})) as unknown as Doc[]
+	);
+	await storage.db(SCHOOL_DB).bulkDocs(schoolDocs());
+	await storage.close();
+
+	const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'sync-server/main.ts')], {
+		env: {
+			...process.env,
+			KEHOU_PORT: '0',
+			KEHOU_DATA_DIR: dataDir,
+			KEHOU_STATIC_DIR: join(dataDir, 'none'),
+			KEHOU_DEMO: '0'
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	const url = await new Promise<string>((resolve, reject) => {
+		const rl = createInterface({ input: child.stdout! });
+		rl.on('line', (line) => {
+			const m = /listening on (http:\/\/\S+)/.exec(line);
+			if (m) {
+				rl.close();
+				resolve(m[1]);
+			}
+		});
+		child.once('exit', (code) => reject(new Error(`sync-server exited with ${code}`)));
+	});
+	drain(child);
+	// Tablets are signed in already (sessions last weeks): sign-in is not part of a workload.
+	const cookies: string[] = [];
+	for (let i = 0; i < n; i += 8) {
+		const batch = Array.from({ length: Math.min(8, n - i) }, (_, k) =>
+			signIn(url, `t${i + k}`, PASSWORD)
+		);
+		cookies.push(...(await Promise.all(batch)));
+	}
+	return { url, pid: child.pid!, child, cookies, stop: () => stopChild(child) };
+}
+
+function ensurePeer(): void {
+	if (existsSync(PEER_BIN)) return;
+	console.log(`Installing pouchdb-server@4.2.0 into ${PEER_DIR} (once)…`);
+	execFileSync(
+		'npm',
+		['install', '--prefix', PEER_DIR, '--no-audit', '--no-fund', 'pouchdb-server@4.2.0'],
+		{
+			stdio: 'inherit'
+		}
+	);
+}
+
+async function startPeer(dataDir: string, n: number): Promise<Running> {
+	const port = await freePort();
+	// Node 20 ends the process on its unhandled rejections unless told to warn.
+	const child = spawn(
+		process.execPath,
+		['--unhandled-rejections=warn', PEER_BIN, '--port', String(port), '--dir', dataDir],
+		{ cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] }
+	);
+	drain(child);
+	const url = `http://127.0.0.1:${port}`;
+	for (let i = 0; ; i++) {
+		const ok = await fetch(url).then(
+			(r) => r.ok,
+			() => false
+		);
+		if (ok) break;
+		if (i > 200) throw new Error('pouchdb-server did not start');
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	await fetch(`${url}/${SCHOOL_DB}`, { method: 'PUT' });
+	const res = await fetch(`${url}/${SCHOOL_DB}/_bulk_docs`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ docs: schoolDocs() })
+	});
+	if (!res.ok) throw new Error(`seeding the peer failed: ${res.status}`);
+	return {
+		url,
+		pid: child.pid!,
+		child,
+		cookies: Array(n).fill(undefined),
+		stop: () => stopChild(child)
+	};
+}
+
+function cpuSeconds(pid: number): number {
+	// Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** Resets VmHWM (Linux `clear_refs` 5), so the peak is the workload's, not the setup's. */
+function resetPeak(pid: number): void {
+	try {
+		writeFileSync(`/proc/${pid}/clear_refs`, '5');
+	} catch {
+		console.log('  (could not reset the peak RSS: it includes setup)');
+	}
+}
+
+function peakMb(pid: number): number {
+	const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Workload {
+	wallMs: number;
+	results: TabletResult[];
+	cpuS: number;
+	peakMb: number;
+}
+
+async function runTablets(server: Running, mode: 'burst' | 'steady', n: number): Promise<Workload> {
+	const workers: Array<{ child: ChildProcess; lines: AsyncIterator<string> }> = [];
+	const per = Math.ceil(n / WORKERS);
+	for (let w = 0; w * per < n; w++) {
+		const tablets: TabletSpec[] = [];
+		for (let i = w * per; i < Math.min(n, (w + 1) * per); i++) {
+			tablets.push({ index: i, group: groupOf(i), author: `t${i}`, cookie: server.cookies[i] });
+		}
+		const cfg: Omit<WorkerConfig, 'groupDb'> & { groupDbPattern: string } = {
+			url: server.url,
+			schoolDb: SCHOOL_DB,
+			groupDbPattern: GROUP_DB,
+			mode,
+			tablets,
+			total: n,
+			spreadMs: SPREAD_MS,
+			afternoon: AFTERNOON
+		};
+		const child = spawn(
+			process.execPath,
+			['--import', 'tsx', join(import.meta.dirname, 'server-tablets.ts'), JSON.stringify(cfg)],
+			{ stdio: ['pipe', 'pipe', 'inherit'] }
+		);
+		workers.push({
+			child,
+			lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+		});
+	}
+	const next = async (w: (typeof workers)[number]) => {
+		const { value, done } = await w.lines.next();
+		if (done) throw new Error('a tablet process ended early');
+		return JSON.parse(value) as { ready?: boolean; results?: TabletResult[] };
+	};
+	for (const w of workers) await next(w);
+	resetPeak(server.pid);
+	const cpu0 = cpuSeconds(server.pid);
+	const go = Date.now() + 200;
+	for (const w of workers) w.child.stdin!.end(JSON.stringify({ go }) + '\n');
+	const results = (await Promise.all(workers.map(next))).flatMap((m) => m.results ?? []);
+	const wallMs = Date.now() - go;
+	const cpuS = cpuSeconds(server.pid) - cpu0;
+	for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+	return { wallMs, results, cpuS, peakMb: peakMb(server.pid) };
+}
+
+const pct = (xs: number[], p: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+interface Row {
+	target: string;
+	workload: string;
+	wallS: number;
+	docsPerS?: number;
+	p50?: number;
+	p95?: number;
+	cpuS: number;
+	peakMb: number;
+	errors: number;
+}
+
+async function measure(
+	target: 'kehou' | 'pouchdb-server',
+	mode: 'burst' | 'steady',
+	n: number
+): Promise<Row> {
+	const dataDir = mkdtempSync(join(tmpdir(), `kehou-bench-${target}-`));
+	const server = target === 'kehou' ? await startKehou(dataDir, n) : await startPeer(dataDir, n);
+	try {
+		const w = await runTablets(server, mode, n);
+		const errors = w.results.filter((r) => r.error);
+		for (const e of errors.slice(0, 3)) console.log(`  ${target} tablet ${e.index}: ${e.error}`);
+		const moved = w.results.reduce((s, r) => s + r.pushed + r.pulled, 0);
+		const row: Row = {
+			target,
+			workload: `${mode} ${n}`,
+			wallS: w.wallMs / 1000,
+			cpuS: w.cpuS,
+			peakMb: w.peakMb,
+			errors: errors.length
+		};
+		if (mode === 'burst') row.docsPerS = moved / (w.wallMs / 1000);
+		else {
+			const ms = w.results.map((r) => r.ms);
+			row.p50 = pct(ms, 50);
+			row.p95 = pct(ms, 95);
+		}
+		console.log(`  ${target} ${row.workload}: ${JSON.stringify(round(row))}`);
+		return row;
+	} finally {
+		await server.stop();
+		rmSync(dataDir, { recursive: true, force: true });
+	}
+}
+
+/** The ceiling: the same documents stored by PouchDB in-process, no HTTP, no checks. */
+async function ceiling(n: number): Promise<number> {
+	const dir = mkdtempSync(join(tmpdir(), 'kehou-bench-ceiling-'));
+	const school = schoolDocs();
+	const dbs = Array.from({ length: n }, (_, i) => ({
+		group: new Client(join(dir, `g${i}`), { adapter: 'leveldb' }),
+		school: new Client(join(dir, `s${i}`), { adapter: 'leveldb' }),
+		docs: Array.from({ length: AFTERNOON }, () =>
+			mark({ groupId: groupOf(i), studentId: 's0001', author: `t${i}` })
+		)
+	}));
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (d) => {
+			await d.group.bulkDocs(d.docs);
+			await d.school.bulkDocs(school.map((doc) => ({ ...doc })));
+		})
+	);
+	const s = (performance.now() - t0) / 1000;
+	await Promise.all(dbs.flatMap((d) => [d.group.close(), d.school.close()]));
+	rmSync(dir, { recursive: true, force: true });
+	return (n * (AFTERNOON + SCHOOL_DOCS)) / s;
+}
+
+function round(r: Row) {
+	const f = (x: number | undefined, d = 1) => (x === undefined ? undefined : Number(x.toFixed(d)));
+	return {
+		...r,
+		wallS: f(r.wallS, 2),
+		docsPerS: f(r.docsPerS, 0),
+		p50: f(r.p50, 0),
+		p95: f(r.p95, 0),
+		cpuS: f(r.cpuS, 2),
+		peakMb: f(r.peakMb, 0)
+	};
+}
+
+async function benchMain(): Promise<void> {
+	const withPeer = !opts['no-peer'];
+	if (withPeer) ensurePeer();
+	console.log(
+		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}`
+	);
+	const rows: Row[] = [];
+	const targets = withPeer ? (['kehou', 'pouchdb-server'] as const) : (['kehou'] as const);
+	const ceilings = new Map<number, number>();
+	for (const n of BURSTS) {
+		ceilings.set(n, await ceiling(n));
+		console.log(`  ceiling ${n}: ${ceilings.get(n)!.toFixed(0)} docs/s in-process bulkDocs`);
+		for (const t of targets) rows.push(await measure(t, 'burst', n));
+	}
+	for (const t of targets) rows.push(await measure(t, 'steady', STEADY_N));
+
+	const peerOf = (r: Row) =>
+		rows.find((x) => x.target === 'pouchdb-server' && x.workload === r.workload);
+	const ratio = (a: number | undefined, b: number | undefined) =>
+		a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
+	console.log(
+		'\n| workload | server | wall s | docs/s | p50 ms | p95 ms | CPU s | peak MB | vs peer (docs/s · p95 · CPU · MB) | errors |'
+	);
+	console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+	for (const r of rows) {
+		const p = peerOf(r);
+		const x = round(r);
+		const vs =
+			r.target === 'kehou' && p
+				? [
+						ratio(r.docsPerS, p.docsPerS),
+						ratio(r.p95, p.p95),
+						ratio(r.cpuS, p.cpuS),
+						ratio(r.peakMb, p.peakMb)
+					].join(' · ')
+				: '';
+		console.log(
+			`| ${r.workload} | ${r.target} | ${x.wallS} | ${x.docsPerS ?? '–'} | ${x.p50 ?? '–'} | ${x.p95 ?? '–'} | ${x.cpuS} | ${x.peakMb} | ${vs} | ${r.errors} |`
+		);
+	}
+	console.log('\nTargets:');
+	for (const n of BURSTS) {
+		const k = rows.find((r) => r.target === 'kehou' && r.workload === `burst ${n}`)!;
+		const p = peerOf(k);
+		const c = ceilings.get(n)!;
+		if (p)
+			console.log(
+				`  burst ${n}: ≥ 2× peer docs/s: ${k.docsPerS! >= 2 * p.docsPerS! ? 'met' : 'NOT met'} (${ratio(k.docsPerS, p.docsPerS)})`
+			);
+		console.log(
+			`  burst ${n}: ≥ ½ in-process ceiling: ${k.docsPerS! >= c / 2 ? 'met' : 'NOT met'} (${(k.docsPerS! / c).toFixed(2)} of ${c.toFixed(0)} docs/s)`
+		);
+	}
+	const ks = rows.find((r) => r.target === 'kehou' && r.workload.startsWith('steady'))!;
+	const ps = peerOf(ks);
+	if (ps)
+		console.log(
+			`  steady: p95 ≤ ½ peer's: ${ks.p95! <= ps.p95! / 2 ? 'met' : 'NOT met'} (${ratio(ks.p95, ps.p95)})`
+		);
+	const maxMb = Math.max(...rows.filter((r) => r.target === 'kehou').map((r) => r.peakMb));
+	console.log(
+		`  resident < 200 MB: ${maxMb < 200 ? 'met' : 'NOT met'} (peak ${maxMb.toFixed(0)} MB)`
+	);
+}
+
+await benchMain();
