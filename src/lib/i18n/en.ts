@@ -170,5 +170,9 @@ export const en = {
 	'day.reason.school-off': 'school day off',
 	'day.reason.not-a-service-weekday': 'no service on this weekday',
 	'day.reason.before-service': 'service has not started (week 1 is the survey and enrolment)',
-	'day.reason.outside-term': 'outside the term'
+	'day.reason.outside-term': 'outside the term',
+	'todo.roll': '{count} not marked',
+	'todo.release': '{count} not yet gone home',
+	'todo.careLog': 'Care log not written',
+	'todo.none': 'All done today'
 } as const satisfies Messages;

@@ -161,7 +161,11 @@ export const zhCN = {
 	'day.reason.school-off': '学校安排休息',
 	'day.reason.not-a-service-weekday': '本日无课后服务',
 	'day.reason.before-service': '服务尚未开始（第一周为需求调查与报名）',
-	'day.reason.outside-term': '不在学期内'
+	'day.reason.outside-term': '不在学期内',
+	'todo.roll': '{count} 人未点名',
+	'todo.release': '{count} 人未离校',
+	'todo.careLog': '看护记录未填写',
+	'todo.none': '今日已完成'
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

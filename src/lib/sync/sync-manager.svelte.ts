@@ -41,6 +41,12 @@ export class SyncManager {
 		this.pending = new Live(() => this.store.outboxCount());
 	}
 
+	/** Every open database has completed a sync since it was (re)started. */
+	get allIdle(): boolean {
+		const states = Object.values(this.status);
+		return states.length > 0 && states.every((s) => s === 'idle');
+	}
+
 	/** True while any database is replicating a batch. */
 	get syncing(): boolean {
 		return Object.values(this.status).some((s) => s === 'active' || s === 'starting');
@@ -131,7 +137,11 @@ export class SyncManager {
 			r.attempt = 0;
 			void this.#settle(name, r, remote);
 		});
-		replication.on('denied', (err: { reason?: string; message?: string }) => {
+		// A two-way sync wraps the refusal as `{direction, doc}` (`doc` is the server's
+		// `{error, reason}` row); a one-way replication gives the row itself.
+		type Refusal = { reason?: string; message?: string };
+		replication.on('denied', (event: Refusal & { doc?: Refusal }) => {
+			const err = event?.doc ?? event;
 			const reason = err?.reason ?? err?.message ?? 'forbidden';
 			this.denied = { count: (this.denied?.count ?? 0) + 1, reason };
 		});

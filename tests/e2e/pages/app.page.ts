@@ -36,6 +36,8 @@ export class AppPage {
 	}
 }
 
+type TallyKey = 'expected' | 'present' | 'leave' | 'absent' | 'gone' | 'unmarked';
+
 export class RollPage {
 	constructor(readonly page: Page) {}
 
@@ -47,15 +49,13 @@ export class RollPage {
 		return this.tiles().nth(index);
 	}
 
-	tally(key: 'expected' | 'present' | 'leave' | 'absent' | 'unmarked'): Locator {
+	tally(key: TallyKey): Locator {
 		return this.page.getByTestId(`tally-${key}`);
 	}
 
-	async expectTally(
-		t: Partial<Record<'expected' | 'present' | 'leave' | 'absent' | 'unmarked', number>>
-	) {
+	async expectTally(t: Partial<Record<TallyKey, number>>) {
 		for (const [key, value] of Object.entries(t)) {
-			await expect(this.tally(key as 'expected')).toHaveAttribute('data-value', String(value));
+			await expect(this.tally(key as TallyKey)).toHaveAttribute('data-value', String(value));
 		}
 	}
 

@@ -68,17 +68,3 @@ export const marksLive = (groupId: string, date: string) =>
 	new Live<MarkRow[]>(() =>
 		readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray()
 	);
-
-/** Student counts and the day's marks of several groups at once, for the home screen. */
-export const groupDaysLive = (groupIds: readonly string[], date: string) =>
-	new Live<Record<string, { studentIds: string[]; marks: MarkRow[] }>>(async () => {
-		const out: Record<string, { studentIds: string[]; marks: MarkRow[] }> = {};
-		for (const id of groupIds) {
-			const [students, marks] = await Promise.all([
-				readModel.students.where('groupId').equals(id).primaryKeys(),
-				readModel.marks.where('[groupId+date]').equals([id, date]).toArray()
-			]);
-			out[id] = { studentIds: students.map(String), marks };
-		}
-		return out;
-	});

@@ -1,0 +1,109 @@
+// A teacher's afternoon on the tablet, offline from start to end (issue 5): roll call with
+// a late arrival, a handover to the club, every other child released to an authorised
+// adult (one by override), the close rule, the care log; then online, the office and the
+// club teacher see it all.
+import { groupDb } from '../../src/lib/domain/databases';
+import { AppPage, RollPage } from './pages/app.page';
+import { expect, test } from './support/fixtures';
+import { serverDocs } from './support/server';
+
+const GROUP = 'svc-3-1';
+
+test('an afternoon offline: roll, handover, releases, close; online the office sees it', async ({
+	server,
+	openDevice
+}) => {
+	test.setTimeout(180_000);
+	const tablet = await openDevice({ viewport: { width: 1024, height: 768 } });
+	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
+	const app = new AppPage(page);
+	await page.goto(server.url);
+	await app.signIn('teacher', 'kehou-teacher');
+	await app.waitForServiceWorker();
+	await app.waitForFirstSync();
+	await app.groupCard(GROUP).click();
+	const roll = new RollPage(page);
+	await expect(roll.tiles().first()).toBeVisible();
+	const count = await roll.tiles().count();
+
+	await tablet.context.setOffline(true);
+	// Roll: all present, one late.
+	await roll.allPresent();
+	await roll.tapUntil(2, 'late');
+	const late = await roll.tile(2).getAttribute('data-student');
+
+	// Children with a leave notice for today (entered by the head teacher) stay on leave.
+	const onLeave = Object.values(await roll.statuses()).filter((s) => s === 'leave').length;
+	const here = count - onLeave;
+	// Closing is refused while children are still here.
+	await expect(page.getByTestId('close-blocked')).toBeVisible();
+	await expect(page.getByTestId('blocking-child')).toHaveCount(here);
+
+	// Home time: child 0 goes to the club, child 1 leaves with an adult not on the list.
+	await page.getByTestId('mode-release').click();
+	await roll.tile(0).click();
+	const sheet = page.getByTestId('child-sheet');
+	await sheet.locator('[data-testid=handover-to][data-group=club-weiqi]').click();
+	await expect(roll.tile(0)).toHaveAttribute('data-status', 'handed-over');
+
+	await roll.tile(1).click();
+	await sheet.getByTestId('override-open').click();
+	await sheet.getByTestId('override-name').fill('王阿姨');
+	await sheet.getByTestId('override-note').fill('妈妈来电确认，由邻居代接');
+	await sheet.getByTestId('override-submit').click();
+	await expect(roll.tile(1)).toHaveAttribute('data-status', 'released');
+	await expect(roll.tile(1).getByTestId('child-flag')).toBeVisible();
+
+	// Everyone else still here goes home with the first authorised adult on file.
+	for (let i = 2; i < count; i++) {
+		const status = await roll.tile(i).getAttribute('data-status');
+		if (status !== 'present' && status !== 'late') continue;
+		await roll.tile(i).click();
+		await sheet.getByTestId('release-to').first().click();
+		await expect(roll.tile(i)).toHaveAttribute('data-status', 'released');
+	}
+	await roll.expectTally({
+		expected: count,
+		present: here,
+		gone: here,
+		leave: onLeave,
+		unmarked: 0
+	});
+
+	// Now the session may close: the care log ends it.
+	await expect(page.getByTestId('close-blocked')).toHaveCount(0);
+	await page.getByTestId('care-log-submit').click();
+	await expect(page.getByTestId('session-closed')).toBeVisible();
+	// marks: one per child here + 3 re-taps to reach late; releases here-1; handover; care log
+	const written = here + 3 + (here - 1) + 1 + 1;
+	await app.expectPending(written);
+
+	// A reload offline keeps it all.
+	await page.reload();
+	await expect(page.getByTestId('session-closed')).toBeVisible();
+
+	// Online: every record reaches the server.
+	await tablet.context.setOffline(false);
+	await app.expectPending(0);
+	const docs = await serverDocs(server.url, groupDb('demo', GROUP));
+	const of = (type: string) => docs.filter((d) => d.type === type);
+	expect(of('release')).toHaveLength(here - 1);
+	expect(of('release').filter((r) => r.override)).toHaveLength(1);
+	expect(of('handover')).toHaveLength(1);
+	expect(of('care-log')).toHaveLength(1);
+	expect(of('mark').filter((m) => m.studentId === late && m.status === 'late')).toHaveLength(1);
+
+	// The handover reached the club's database (mirrored by the server).
+	const club = await serverDocs(server.url, groupDb('demo', 'club-weiqi'));
+	expect(club.filter((d) => d.type === 'handover')).toHaveLength(1);
+
+	// The office sees the closed session with its tallies.
+	const office = await openDevice({ viewport: { width: 1440, height: 900 } });
+	const adminPage = office.context.pages()[0] ?? (await office.context.newPage());
+	const adminApp = new AppPage(adminPage);
+	await adminPage.goto(server.url);
+	await adminApp.signIn('admin', 'kehou-admin');
+	const card = adminApp.groupCard(GROUP);
+	await expect(card.getByTestId('tally-gone')).toHaveAttribute('data-value', String(here));
+	await expect(card.getByText('今日已完成')).toBeVisible();
+});
