@@ -23,6 +23,8 @@ export const newUserSchema = z
 		schoolId: refIdSchema,
 		roles: z.array(roleSchema).min(1),
 		groups: z.array(refIdSchema).default([]),
+		/** 行政班 a head teacher heads (their class databases). */
+		classes: z.array(refIdSchema).optional(),
 		staffId: refIdSchema.nullable().optional()
 	})
 	.strict();
@@ -35,6 +37,7 @@ export const userPatchSchema = z
 		schoolId: refIdSchema,
 		roles: z.array(roleSchema).min(1),
 		groups: z.array(refIdSchema),
+		classes: z.array(refIdSchema),
 		staffId: refIdSchema.nullable()
 	})
 	.partial()
@@ -132,7 +135,8 @@ function toUser(doc: UserDoc): User {
 		schoolId: doc.schoolId,
 		staffId: doc.staffId,
 		roles: doc.roles,
-		groups: doc.groups
+		groups: doc.groups,
+		...(doc.classes?.length ? { classes: doc.classes } : {})
 	};
 }
 
@@ -161,6 +165,7 @@ export async function createUser(system: PouchDatabase, input: NewUser): Promise
 		staffId: u.staffId ?? null,
 		roles: u.roles,
 		groups: u.groups,
+		...(u.classes?.length ? { classes: u.classes } : {}),
 		password: await hashPassword(u.password),
 		createdAt: new Date().toISOString()
 	};
