@@ -1,0 +1,250 @@
+// Functions that run inside the app's page (through `page.evaluate`), for the client
+// bench. Each is self-contained: Playwright sends its source text, not its closure. They
+// read IndexedDB directly (the app's PouchDB replicas and Dexie read model) and never
+// write to the app's databases.
+
+export interface FirstSyncExpect {
+	/** Local PouchDB database name (as IndexedDB knows it) → documents it must hold. */
+	replicas: Record<string, number>;
+	/** Rows the read model's `marks` table must hold. */
+	marks: number;
+	readModel: string;
+	timeoutMs: number;
+	pollMs: number;
+}
+
+export interface FirstSyncTimes {
+	/** ms from the sign-in tap to each milestone. */
+	replicas: Record<string, number>;
+	allReplicas: number;
+	readModel: number;
+	syncedBadge: number;
+	done: number;
+	polls: number;
+}
+
+/**
+ * Taps "sign in" (the form is filled) and polls IndexedDB until every replica holds its
+ * documents, the read model holds every mark and the sync badge says synced. Counting
+ * opens and closes a connection each time, so it never blocks the app's upgrades; a
+ * database that does not exist yet is not created (the upgrade is aborted).
+ */
+export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<FirstSyncTimes> {
+	const count = (dbName: string, store: string) =>
+		new Promise<number>((resolve) => {
+			const req = indexedDB.open(dbName);
+			req.onupgradeneeded = () => req.transaction?.abort();
+			req.onerror = () => resolve(-1);
+			req.onsuccess = () => {
+				const db = req.result;
+				db.onversionchange = () => db.close();
+				if (!db.objectStoreNames.contains(store)) {
+					db.close();
+					return resolve(-1);
+				}
+				const c = db.transaction(store, 'readonly').objectStore(store).count();
+				c.onsuccess = () => {
+					db.close();
+					resolve(c.result);
+				};
+				c.onerror = () => {
+					db.close();
+					resolve(-1);
+				};
+			};
+		});
+	const submit = document.querySelector<HTMLButtonElement>('button[type=submit]');
+	if (!submit) throw new Error('no sign-in button');
+	const t0 = performance.now();
+	submit.click();
+	const times: FirstSyncTimes = {
+		replicas: {},
+		allReplicas: -1,
+		readModel: -1,
+		syncedBadge: -1,
+		done: -1,
+		polls: 0
+	};
+	const names = Object.keys(exp.replicas);
+	while (performance.now() - t0 < exp.timeoutMs) {
+		await new Promise((r) => setTimeout(r, exp.pollMs));
+		times.polls++;
+		const now = () => Math.round(performance.now() - t0);
+		for (const name of names) {
+			if (times.replicas[name] === undefined && (await count(name, 'docs')) >= exp.replicas[name]) {
+				times.replicas[name] = now();
+			}
+		}
+		if (times.allReplicas < 0 && names.every((n) => times.replicas[n] !== undefined)) {
+			times.allReplicas = now();
+		}
+		if (times.readModel < 0 && (await count(exp.readModel, 'marks')) >= exp.marks) {
+			times.readModel = now();
+		}
+		const badge = document.querySelector('[data-testid=last-sync]');
+		if (times.syncedBadge < 0 && badge?.getAttribute('data-synced') === 'yes') {
+			times.syncedBadge = now();
+		}
+		if (times.allReplicas >= 0 && times.readModel >= 0 && times.syncedBadge >= 0) {
+			times.done = Math.max(times.allReplicas, times.readModel, times.syncedBadge);
+			return times;
+		}
+	}
+	throw new Error(`first sync not complete in ${exp.timeoutMs} ms: ${JSON.stringify(times)}`);
+}
+
+export interface FloorResult {
+	docs: number;
+	bytes: number;
+	fetchMs: number;
+	writeMs: number;
+}
+
+/**
+ * The floor: the same documents written straight into a fresh IndexedDB object store in
+ * one transaction. Fetching them (`_all_docs?include_docs=true`, the page's own session)
+ * happens before the clock starts; the store is deleted afterwards.
+ */
+export async function writeFloor(args: { dbs: string[]; name: string }): Promise<FloorResult> {
+	const f0 = performance.now();
+	const docs: Record<string, unknown>[] = [];
+	let bytes = 0;
+	for (const db of args.dbs) {
+		const res = await fetch(`/${db}/_all_docs?include_docs=true`, {
+			headers: { Accept: 'application/json' }
+		});
+		const text = await res.text();
+		bytes += text.length;
+		const body = JSON.parse(text) as { rows: { doc: Record<string, unknown> }[] };
+		for (const row of body.rows) docs.push(row.doc);
+	}
+	const fetchMs = performance.now() - f0;
+	const open = () =>
+		new Promise<IDBDatabase>((resolve, reject) => {
+			const req = indexedDB.open(args.name, 1);
+			req.onupgradeneeded = () => req.result.createObjectStore('docs', { keyPath: '_id' });
+			req.onsuccess = () => resolve(req.result);
+			req.onerror = () => reject(req.error);
+		});
+	const db = await open();
+	const t0 = performance.now();
+	await new Promise<void>((resolve, reject) => {
+		const tx = db.transaction('docs', 'readwrite');
+		const store = tx.objectStore('docs');
+		for (const doc of docs) store.put(doc);
+		tx.oncomplete = () => resolve();
+		tx.onerror = () => reject(tx.error);
+	});
+	const writeMs = performance.now() - t0;
+	db.close();
+	await new Promise((r) => {
+		const del = indexedDB.deleteDatabase(args.name);
+		del.onsuccess = del.onerror = del.onblocked = r;
+	});
+	return { docs: docs.length, bytes, fetchMs, writeMs };
+}
+
+/**
+ * Records when each read-write IndexedDB transaction completes (database and stores), by
+ * wrapping `IDBDatabase.prototype.transaction` in this page. Installed only for the tap
+ * measurements, after the first sync.
+ */
+export function installTxProbe(): void {
+	const w = window as unknown as {
+		__benchTx?: { db: string; stores: string[]; done: number }[];
+		__benchTxInstalled?: boolean;
+	};
+	w.__benchTx = [];
+	if (w.__benchTxInstalled) return;
+	w.__benchTxInstalled = true;
+	const original = IDBDatabase.prototype.transaction;
+	IDBDatabase.prototype.transaction = function (
+		this: IDBDatabase,
+		stores: string | string[],
+		mode?: IDBTransactionMode,
+		options?: IDBTransactionOptions
+	) {
+		const tx = original.call(this, stores, mode, options);
+		if (mode === 'readwrite') {
+			const entry = { db: this.name, stores: [...tx.objectStoreNames], done: -1 };
+			tx.addEventListener('complete', () => {
+				entry.done = performance.now();
+				w.__benchTx?.push(entry);
+			});
+		}
+		return tx;
+	} as typeof IDBDatabase.prototype.transaction;
+}
+
+export interface TapTimes {
+	from: string;
+	to: string;
+	/** ms from the tap to the tile's new `data-status` in the DOM. */
+	dom: number;
+	/** ms to the next animation frame after that (the screen can show it). */
+	frame: number;
+	/** ms to the commit of the mark into the PouchDB replica / the read model. */
+	pouch: number;
+	readModel: number;
+}
+
+/**
+ * One tap on a tile with `element.click()`, timed with `performance.now()`: until a
+ * MutationObserver sees the tile's new status, and until the mark's IndexedDB
+ * transactions complete (recorded by `installTxProbe`).
+ */
+export function tapTile(args: {
+	index: number;
+	replica: string;
+	readModel: string;
+	timeoutMs: number;
+}): Promise<TapTimes> {
+	const w = window as unknown as { __benchTx: { db: string; stores: string[]; done: number }[] };
+	const tiles = () => document.querySelectorAll<HTMLElement>('[data-testid=student-tile]');
+	const tile = tiles()[args.index];
+	const student = tile.getAttribute('data-student');
+	const from = tile.getAttribute('data-status') ?? '';
+	const statusNow = () =>
+		document
+			.querySelector(`[data-testid=student-tile][data-student="${student}"]`)
+			?.getAttribute('data-status') ?? '';
+	const grid = tile.closest('ul') ?? document.body;
+	w.__benchTx = [];
+	return new Promise<TapTimes>((resolve, reject) => {
+		let t0 = 0;
+		const timer = setTimeout(() => {
+			observer.disconnect();
+			reject(new Error(`tile ${args.index} did not change in ${args.timeoutMs} ms`));
+		}, args.timeoutMs);
+		const observer = new MutationObserver(() => {
+			const to = statusNow();
+			if (to === from) return;
+			const dom = performance.now() - t0;
+			observer.disconnect();
+			clearTimeout(timer);
+			requestAnimationFrame(() => {
+				const frame = performance.now() - t0;
+				const first = (pred: (e: { db: string; stores: string[] }) => boolean) => {
+					const hit = w.__benchTx.find((e) => e.done >= t0 && pred(e));
+					return hit ? hit.done - t0 : -1;
+				};
+				resolve({
+					from,
+					to,
+					dom,
+					frame,
+					pouch: first((e) => e.db === args.replica && e.stores.includes('docs')),
+					readModel: first((e) => e.db === args.readModel && e.stores.includes('marks'))
+				});
+			});
+		});
+		observer.observe(grid, {
+			subtree: true,
+			childList: true,
+			attributes: true,
+			attributeFilter: ['data-status']
+		});
+		t0 = performance.now();
+		tile.click();
+	});
+}
