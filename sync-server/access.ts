@@ -1,14 +1,18 @@
 // Access control and the gate every incoming document passes (DESIGN.md decisions 3 and
 // 4): who may read a database, and whether one written document may be stored there.
 // Invariants: an app database only ever holds documents that pass the shared schemas, sit
-// in the database `homeDb` names, and were written by a user `canWrite` allows; an event is
-// stored once, by its author, and never changed or deleted afterwards.
+// in the database `homeDb` names, and were written by a user `canWrite` allows — or are the
+// server's copy of such a document in a database `mirrorDbs` names (mirrors.ts), which a
+// user can only replay, never write; an event is stored once, by its author, and never
+// changed or deleted afterwards.
 import {
 	EVENT_TYPES,
 	canRead,
 	canWrite,
 	homeDb,
+	mirrorDbs,
 	parseDbName,
+	schoolDb,
 	validateDoc,
 	type DatabaseRef
 } from '../src/lib/domain/index';
@@ -59,13 +63,16 @@ async function isKnownRevision(db: PouchDatabase, id: string, rev: string): Prom
 
 /**
  * Judges one incoming document. `newEdits: false` is replication (the revision comes with
- * the document); `true` is an ordinary edit that will make a new revision.
+ * the document); `true` is an ordinary edit that will make a new revision. `dbOf` opens
+ * another database of the store: the school's directory, to check that the groups a
+ * cross-group event names exist before the server copies it there.
  */
 export async function judgeWrite(
 	access: DbAccess,
 	db: PouchDatabase,
 	input: unknown,
-	newEdits: boolean
+	newEdits: boolean,
+	dbOf?: (name: string) => PouchDatabase
 ): Promise<Verdict> {
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		return bad('Document must be a JSON object');
@@ -93,6 +100,13 @@ export async function judgeWrite(
 	const type = valid.doc.type;
 	const home = homeDb(ref.schoolId, valid.doc);
 	if (home !== name) {
+		// A device re-pushing the copy it pulled from here: a replay, nothing new.
+		if (mirrorDbs(ref.schoolId, valid.doc).includes(name)) {
+			if (!newEdits && (await isKnownRevision(db, id, doc._rev!))) return { ok: true };
+			return deny(
+				`A ${type} document is written in ${home ?? 'no database'}; ${name} holds only the server's copy of it.`
+			);
+		}
 		return deny(`A ${type} document belongs in ${home ?? 'no database'}, not in ${name}.`);
 	}
 	if (!canWrite(user, ref, type)) return deny(`You may not write ${type} documents here.`);
@@ -112,7 +126,32 @@ export async function judgeWrite(
 	if (newEdits && doc._rev !== undefined) {
 		return deny('Events are written once: a new event has no _rev.');
 	}
+	if (dbOf) {
+		const unknown = await unknownMirrorGroup(ref.schoolId, valid.doc, dbOf);
+		if (unknown) return deny(`There is no group ${unknown} in this school to send this to.`);
+	}
 	return { ok: true };
+}
+
+/**
+ * The first group a new cross-group event would be copied into that the school's
+ * directory does not list (so a typo cannot make a database), or `null`.
+ */
+async function unknownMirrorGroup(
+	schoolId: string,
+	doc: Parameters<typeof mirrorDbs>[1],
+	dbOf: (name: string) => PouchDatabase
+): Promise<string | null> {
+	const groupIds = mirrorDbs(schoolId, doc)
+		.map((n) => parseDbName(n))
+		.flatMap((r) => (r?.kind === 'group' && r.groupId ? [r.groupId] : []));
+	if (groupIds.length === 0) return null;
+	const directory = dbOf(schoolDb(schoolId));
+	for (const groupId of groupIds) {
+		const found = await directory.get(`group:${groupId}`).catch(() => null);
+		if (!found) return groupId;
+	}
+	return null;
 }
 
 async function judgeDelete(

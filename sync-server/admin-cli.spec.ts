@@ -8,7 +8,14 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from './cli';
-import { call, signIn, startServer, TEACHER_DB, type Running } from './test-helpers';
+import {
+	call,
+	signIn,
+	startServer,
+	TEACHER_DB,
+	TEACHER_DB_SEEDED,
+	type Running
+} from './test-helpers';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -112,14 +119,14 @@ describe('the admin CLI', () => {
 		const lines = readFileSync(file, 'utf8').trim().split('\n');
 		expect(JSON.parse(lines.at(-1)!)).toEqual({
 			end: true,
-			docs: 38,
-			revisions: 38,
+			docs: TEACHER_DB_SEEDED,
+			revisions: TEACHER_DB_SEEDED,
 			attachments: 0
 		});
 		const wrongHome = await cli(dir, ['db', 'restore', 'kh-demo--g--club-art', '--in', file]);
 		expect(wrongHome.err).toMatch(/backup of kh-demo--g--svc-3-1/);
 		expect((await cli(dir, ['db', 'restore', 'inspect', '--in', file])).out).toMatch(
-			/^Restored 38 documents/
+			new RegExp(`^Restored ${TEACHER_DB_SEEDED} documents`)
 		);
 		expect((await cli(dir, ['db', 'restore', 'inspect', '--in', file])).err).toMatch(/not empty/);
 	});

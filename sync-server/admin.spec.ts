@@ -5,6 +5,7 @@ import {
 	FIRST_STUDENT,
 	OTHER_DB,
 	TEACHER_DB,
+	TEACHER_DB_SEEDED,
 	call,
 	localDb,
 	mark,
@@ -93,7 +94,16 @@ describe('accounts', () => {
 		const list = (await call(r.url, '/_kehou/admin/users', { cookie: root })).body as {
 			users: Array<{ name: string }>;
 		};
-		expect(list.users.map((u) => u.name)).toEqual(['admin', 'li', 'root', 'teacher', 'teacher2']);
+		expect(list.users.map((u) => u.name)).toEqual([
+			'admin',
+			'club',
+			'gate',
+			'head',
+			'li',
+			'root',
+			'teacher',
+			'teacher2'
+		]);
 		expect(JSON.stringify(list)).not.toContain('hash');
 	});
 
@@ -341,7 +351,7 @@ describe('databases', () => {
 			body: backup,
 			headers: { 'Content-Type': 'application/x-ndjson' }
 		});
-		expect(restored.body).toMatchObject({ ok: true, docs: 41 });
+		expect(restored.body).toMatchObject({ ok: true, docs: TEACHER_DB_SEEDED + 3 });
 		const remote = remoteWithBasic(second.url, TEACHER_DB, 'teacher', 'kehou-teacher');
 		const push = await device.db.replicate.to(remote);
 		const pull = await device.db.replicate.from(remote);

@@ -8,6 +8,7 @@ import { Auth, type AuthOptions } from './auth';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
 import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
+import { configureMirrors, type Mirrors } from './mirrors';
 import { contentSecurityPolicy, createStaticHandler } from './static-files';
 import { Storage, type StorageOptions } from './storage';
 import { createUser, type NewUser, type User } from './users';
@@ -92,6 +93,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 	}
 	let ctx: ApiContext | null = null;
 	let started: Promise<StartupInfo> | null = null;
+	let mirrors: Mirrors | null = null;
 
 	const init = () =>
 		(started ??= (async () => {
@@ -110,7 +112,12 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				closing: closing.signal,
 				version: process.env.npm_package_version ?? '0.1.0'
 			};
+			mirrors = configureMirrors(storage, (err, db) =>
+				logger.warn({ err, db }, 'mirror copy failed; retried later')
+			);
 			const demoAccounts = fresh && opts.demo ? await seedDemo(storage) : null;
+			// Repairs copies a crash cut off (mirrors.ts, invariant M); requests need not wait.
+			void mirrors.startRepair();
 			return { uuid, demoAccounts };
 		})());
 
@@ -218,6 +225,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			server.closeAllConnections();
 			await Promise.race([stopped, deadline]);
 			clearTimeout(timer);
+			mirrors?.close();
+			await mirrors?.repaired.catch(() => undefined);
 			await storage.close();
 		}
 	};

@@ -1,7 +1,9 @@
 // Document routes of the CouchDB API: `_bulk_docs`, `_bulk_get`, `_revs_diff`, `_all_docs`,
 // `_local/{id}` checkpoints and `/{db}/{id}` reads and writes (PUT, DELETE, COPY, POST).
 // Every write passes CouchDB's structural checks (couch-validate.ts), then `judgeWrite`
-// under the database's write lock, so refused documents are never stored.
+// under the database's write lock, so refused documents are never stored. After the lock
+// is released, what the write changed is copied into its mirrors (mirrors.ts) before the
+// reply, so a push acknowledged to the writer has reached the other side too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { judgeWrite, type DbAccess, type Verdict } from './access';
 import {
@@ -13,6 +15,7 @@ import {
 	wantsMultipart
 } from './couch-revs';
 import { REV, checkDoc, checkDocId } from './couch-validate';
+import { mirrorsOf } from './mirrors';
 import {
 	CouchError,
 	Query,
@@ -64,12 +67,15 @@ export async function writeDocs(
 ): Promise<BulkReply[]> {
 	const { storage, access } = ctx;
 	const db = storage.db(access.name);
-	return storage.withWriteLock(access.name, async () => {
+	const dbOf = (name: string) => storage.db(name);
+	let stored = false;
+	const replies = await storage.withWriteLock(access.name, async () => {
 		const verdicts: Verdict[] = [];
-		for (const doc of docs) verdicts.push(await judgeWrite(access, db, doc, newEdits));
+		for (const doc of docs) verdicts.push(await judgeWrite(access, db, doc, newEdits, dbOf));
 		const accepted = docs.filter((_d, i) => verdicts[i].ok);
 		const written = accepted.length ? await db.bulkDocs(accepted, { new_edits: newEdits }) : [];
 		if (accepted.length) storage.notify(access.name);
+		stored = accepted.length > 0;
 		const replies: BulkReply[] = [];
 		let w = 0;
 		docs.forEach((d, i) => {
@@ -88,6 +94,11 @@ export async function writeDocs(
 		}
 		return replies;
 	});
+	// Outside the lock: copying takes the mirrors' locks, never the other way round.
+	if (stored && access.ref) {
+		await mirrorsOf(storage).afterWrite(access.name);
+	}
+	return replies;
 }
 
 /** One document written through the gate; a refusal is an HTTP error as CouchDB answers it. */

@@ -14,6 +14,7 @@ import {
 	Client,
 	FIRST_STUDENT,
 	TEACHER_DB,
+	TEACHER_DB_SEEDED,
 	call,
 	localDb,
 	mark,
@@ -148,7 +149,7 @@ describe('durability', () => {
 			doc_count: number;
 		};
 		// 38 demo children and every mark of every client.
-		expect(info.doc_count).toBe(38 + total);
+		expect(info.doc_count).toBe(TEACHER_DB_SEEDED + total);
 		second.child.kill('SIGTERM');
 		await new Promise((r) => second.child.once('exit', r));
 	}, 90_000);

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
 	FIRST_STUDENT,
 	TEACHER_DB,
+	TEACHER_DB_SEEDED,
 	call,
 	localDb,
 	mark,
@@ -61,7 +62,7 @@ describe('replication with PouchDB', () => {
 		const again = await a.replicate.to(remote);
 		expect(again.docs_written).toBe(0);
 		const local = await call(running.url, `/${TEACHER_DB}/_all_docs`, { cookie });
-		expect((local.body as { total_rows: number }).total_rows).toBe(41);
+		expect((local.body as { total_rows: number }).total_rows).toBe(TEACHER_DB_SEEDED + 3);
 	});
 
 	it('keeps a live sync going and picks up a new mark from another device', async () => {

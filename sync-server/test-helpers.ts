@@ -8,7 +8,7 @@ import http from 'pouchdb-adapter-http';
 import replication from 'pouchdb-replication';
 import { v7 as uuidv7 } from 'uuid';
 import { createSyncServer, type SyncServer, type SyncServerOptions } from './app';
-import { currentTerm } from './demo';
+import { buildDemoDocs, currentTerm } from './demo';
 import type { Doc, PouchDatabase } from './storage';
 
 export interface Running {
@@ -166,6 +166,10 @@ export function mark(fields: Partial<Doc> & { groupId: string; studentId: string
 
 export const TEACHER_DB = 'kh-demo--g--svc-3-1';
 export const OTHER_DB = 'kh-demo--g--svc-3-2';
+/** Documents the demo seeds into TEACHER_DB: cards, enrollments, pickups, mirrored leave. */
+export const TEACHER_DB_SEEDED = buildDemoDocs().filter(
+	(d) => d.db === TEACHER_DB || d.mirrors.includes(TEACHER_DB)
+).length;
 /** The first demo child of svc-3-1 (its number follows the current school year). */
 export const FIRST_STUDENT = `s${currentTerm(new Date()).year - 2}030101`;
 
