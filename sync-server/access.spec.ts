@@ -127,9 +127,44 @@ describe('sign-in and sessions', () => {
 			'kh-demo--g--svc-3-1',
 			'kh-demo--g--svc-3-2',
 			'kh-demo--g--svc-4-1',
+			'kh-demo--c--3-1',
+			'kh-demo--c--3-2',
+			'kh-demo--c--3-3',
+			'kh-demo--c--3-4',
+			'kh-demo--c--4-1',
+			'kh-demo--c--4-2',
+			'kh-demo--gate',
 			'kh-demo--admin',
 			'kh-demo--supervision'
 		]);
+		const head = await call(url, '/_kehou/me', {
+			cookie: await signIn(url, 'head', 'kehou-head')
+		});
+		expect(head.body).toMatchObject({
+			name: 'head',
+			roles: ['head-teacher'],
+			groups: [],
+			classes: ['3-1'],
+			databases: ['kh-demo--school', 'kh-demo--c--3-1']
+		});
+		const gate = await call(url, '/_kehou/me', {
+			cookie: await signIn(url, 'gate', 'kehou-gate')
+		});
+		expect((gate.body as { databases: string[] }).databases).toEqual([
+			'kh-demo--school',
+			'kh-demo--gate'
+		]);
+		const club = await call(url, '/_kehou/me', {
+			cookie: await signIn(url, 'club', 'kehou-club')
+		});
+		expect((club.body as { databases: string[] }).databases).toEqual([
+			'kh-demo--school',
+			'kh-demo--g--club-weiqi'
+		]);
+		const root = await call(url, '/_kehou/me', {
+			cookie: await signIn(url, 'root', 'kehou-root')
+		});
+		expect((root.body as { databases: string[] }).databases).toHaveLength(14);
 	});
 });
 

@@ -2,7 +2,16 @@
 // every `/{db}/…` route, with the access check placed before any database is touched.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { canRead, dbName, groupDb, parseDbName, schoolDb } from '../src/lib/domain/index';
+import {
+	adminDb,
+	canRead,
+	classDb,
+	gateDb,
+	groupDb,
+	parseDbName,
+	schoolDb,
+	supervisionDb
+} from '../src/lib/domain/index';
 import { checkRead, isServerAdmin } from './access';
 import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
@@ -250,26 +259,44 @@ export interface Me {
 	staffId?: string;
 	roles: string[];
 	groups: string[];
-	/** The app databases this user may read: what the browser app replicates. */
+	/** 行政班 this user heads (班主任); absent for everyone else. */
+	classes?: string[];
+	/**
+	 * The app databases this user may read (`canRead`): what the browser app replicates.
+	 * Order: school, groups, classes, gate, admin, supervision; each list sorted.
+	 */
 	databases: string[];
+}
+
+/** Ids of the school directory's documents of one type (`group:…`, `admin-class:…`). */
+async function directoryIds(storage: Storage, school: string, type: string): Promise<string[]> {
+	if (!storage.exists(school)) return [];
+	const rows = (await storage
+		.db(school)
+		.allDocs({ startkey: `${type}:`, endkey: `${type}:\ufff0` })) as {
+		rows: Array<{ id: string }>;
+	};
+	return rows.rows.map((r) => r.id.slice(type.length + 1));
 }
 
 /** `/_kehou/me`: the signed-in user and every app database they may read. */
 export async function describeUser(storage: Storage, user: User): Promise<Me> {
-	const school = schoolDb(user.schoolId);
-	const groupIds = new Set(user.groups);
-	// School-wide roles read every group: list the school's groups from its directory.
-	if (storage.exists(school)) {
-		const rows = (await storage
-			.db(school)
-			.allDocs({ startkey: 'group:', endkey: 'group:\ufff0' })) as { rows: Array<{ id: string }> };
-		for (const row of rows.rows) groupIds.add(row.id.slice('group:'.length));
-	}
+	const s = user.schoolId;
+	const school = schoolDb(s);
+	// School-wide roles read every group and the office every class: the candidates are
+	// the user's own assignments plus what the school's directory lists; `canRead` decides.
+	const groupIds = new Set([...user.groups, ...(await directoryIds(storage, school, 'group'))]);
+	const classIds = new Set([
+		...(user.classes ?? []),
+		...(await directoryIds(storage, school, 'admin-class'))
+	]);
 	const candidates = [
 		school,
-		...[...groupIds].sort().map((g) => groupDb(user.schoolId, g)),
-		dbName({ kind: 'admin', schoolId: user.schoolId }),
-		dbName({ kind: 'supervision', schoolId: user.schoolId })
+		...[...groupIds].sort().map((g) => groupDb(s, g)),
+		...[...classIds].sort().map((c) => classDb(s, c)),
+		gateDb(s),
+		adminDb(s),
+		supervisionDb(s)
 	];
 	const databases = candidates.filter((n) => {
 		const ref = parseDbName(n);
@@ -278,10 +305,11 @@ export async function describeUser(storage: Storage, user: User): Promise<Me> {
 	return {
 		name: user.name,
 		displayName: user.displayName,
-		schoolId: user.schoolId,
+		schoolId: s,
 		...(user.staffId ? { staffId: user.staffId } : {}),
 		roles: user.roles,
 		groups: user.groups,
+		...(user.classes?.length ? { classes: [...user.classes] } : {}),
 		databases
 	};
 }
