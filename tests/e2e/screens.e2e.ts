@@ -56,11 +56,21 @@ for (const size of SIZES) {
 			const roll = new RollPage(page);
 			await expect(roll.tiles().first()).toBeVisible();
 			await roll.allPresent();
-			await roll.tapUntil(1, 'absent');
-			await roll.tapUntil(3, 'leave');
-			await roll.tapUntil(6, 'late');
+			await roll.expectTally({ unmarked: 0 });
+			const present = await roll.indexesWith('present');
+			await roll.tapUntil(present[1], 'absent');
+			await roll.tapUntil(present[3], 'leave');
+			await roll.tapUntil(present[6], 'late');
 			await checkLayout(page);
 			await shot('roll');
+			// Home time: the release sheet of one child.
+			await page.getByTestId('mode-release').click();
+			await roll.tile(0).click();
+			await expect(page.getByTestId('child-sheet')).toBeVisible();
+			await checkLayout(page);
+			await shot('release-sheet');
+			await page.keyboard.press('Escape');
+			await expect(page.getByTestId('child-sheet')).toHaveCount(0);
 			// The whole page too, as the teacher scrolls it.
 			await page.screenshot({
 				path: `tests/.artifacts/screens/roll-full-${size.name}-${locale}.png`,

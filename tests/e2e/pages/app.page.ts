@@ -74,6 +74,14 @@ export class RollPage {
 		await expect(this.tile(index)).toHaveAttribute('data-status', status);
 	}
 
+	/** Positions of the tiles that show this status now. */
+	async indexesWith(status: string): Promise<number[]> {
+		const all = await this.tiles().evaluateAll((els) =>
+			els.map((e) => e.getAttribute('data-status'))
+		);
+		return all.flatMap((s, i) => (s === status ? [i] : []));
+	}
+
 	async statuses(): Promise<Record<string, string>> {
 		return this.tiles().evaluateAll((els) =>
 			Object.fromEntries(
