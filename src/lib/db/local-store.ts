@@ -15,7 +15,7 @@ import {
 	type Database,
 	type PouchDoc
 } from './pouch';
-import { projectDoc } from './projection';
+import { projectDocs } from './projection';
 import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './read-model';
 
 interface Feed {
@@ -118,19 +118,21 @@ export class LocalStore {
 		// bulkDocs is not atomic: documents before or after a refused one may have landed.
 		// Those are in PouchDB and will be pushed, so they are projected and counted in the
 		// outbox like any other write; otherwise a sign-out could wipe them unsent.
+		const landed: PouchDoc[] = docs.flatMap((doc, i) => {
+			const rev = results[i].rev;
+			return results[i].error || !rev ? [] : [{ ...doc, _rev: rev }];
+		});
 		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
-			for (let i = 0; i < docs.length; i++) {
-				const rev = results[i].rev;
-				if (results[i].error || !rev) continue;
-				await projectDoc(this.rm, { ...docs[i], _rev: rev }, dbName);
-				await this.rm.outbox.put({
-					docId: docs[i]._id,
+			await projectDocs(this.rm, landed, dbName);
+			await this.rm.outbox.bulkPut(
+				landed.map((doc) => ({
+					docId: doc._id,
 					db: dbName,
-					rev,
-					type: String(docs[i].type ?? ''),
+					rev: doc._rev ?? '',
+					type: String(doc.type ?? ''),
 					writtenAt: now
-				});
-			}
+				}))
+			);
 		});
 		const failed = results.find((r) => r.error);
 		if (failed) {
@@ -310,7 +312,11 @@ export class LocalStore {
 
 	async #project(name: string, rows: ChangeRow[], seq: number | string): Promise<void> {
 		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
-			for (const row of rows) if (row.doc) await projectDoc(this.rm, row.doc, name);
+			await projectDocs(
+				this.rm,
+				rows.flatMap((row) => (row.doc ? [row.doc] : [])),
+				name
+			);
 			await this.rm.cursors.put({ db: name, seq });
 		});
 	}

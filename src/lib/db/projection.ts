@@ -13,44 +13,92 @@ const strip = (doc: PouchDoc) => {
 };
 
 /**
- * Call inside a read-model transaction covering the derived tables. `doc` comes from a
+ * Call inside a read-model transaction covering the derived tables. Docs come from a
  * changes feed read with `conflicts: true`, so `_conflicts` lists the losing revisions.
+ * A page is written with one bulk operation per table (a first sync projects thousands
+ * of documents; row-by-row awaits cost several times more). Later docs of the same id
+ * win, as the feed's order says.
  */
-export async function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise<void> {
-	const type = typeof doc.type === 'string' ? doc.type : undefined;
-	const [prefix, id] = splitId(doc._id);
-	const losers = Array.isArray(doc._conflicts) ? (doc._conflicts as string[]) : [];
-	if (losers.length > 0 && db) {
-		await rm.conflicts.put({
-			docId: doc._id,
-			db,
-			type: type ?? prefix,
-			winner: doc._rev ?? '',
-			losers
-		});
-	} else {
-		await rm.conflicts.delete(doc._id);
+export async function projectDocs(
+	rm: ReadModel,
+	docs: readonly PouchDoc[],
+	db = ''
+): Promise<void> {
+	const puts = {
+		students: new Map<string, unknown>(),
+		groups: new Map<string, unknown>(),
+		marks: new Map<string, unknown>(),
+		docs: new Map<string, unknown>()
+	};
+	const dels = {
+		students: new Set<string>(),
+		groups: new Set<string>(),
+		marks: new Set<string>(),
+		docs: new Set<string>()
+	};
+	type Table = keyof typeof puts;
+	const put = (t: Table, key: string, row: unknown) => {
+		dels[t].delete(key);
+		puts[t].set(key, row);
+	};
+	const del = (t: Table, key: string) => {
+		puts[t].delete(key);
+		dels[t].add(key);
+	};
+	const conflicted = new Map<string, unknown>();
+	const clean = new Set<string>();
+	for (const doc of docs) {
+		const type = typeof doc.type === 'string' ? doc.type : undefined;
+		const [prefix, id] = splitId(doc._id);
+		const losers = Array.isArray(doc._conflicts) ? (doc._conflicts as string[]) : [];
+		if (losers.length > 0 && db) {
+			clean.delete(doc._id);
+			conflicted.set(doc._id, {
+				docId: doc._id,
+				db,
+				type: type ?? prefix,
+				winner: doc._rev ?? '',
+				losers
+			});
+		} else {
+			conflicted.delete(doc._id);
+			clean.add(doc._id);
+		}
+		if (doc._deleted) {
+			if (prefix === 'student' || prefix === 'group' || prefix === 'mark')
+				del(`${prefix}s` as Table, id);
+			else del('docs', doc._id);
+			continue;
+		}
+		switch (type) {
+			case 'student':
+			case 'group':
+			case 'mark':
+				put(`${type}s`, String(doc.id ?? id), strip(doc));
+				break;
+			default:
+				if (type)
+					put('docs', doc._id, { ...strip(doc), _id: doc._id, type, kGroups: groupsOf(doc) });
+		}
 	}
-	if (doc._deleted) {
-		if (prefix === 'student') await rm.students.delete(id);
-		else if (prefix === 'group') await rm.groups.delete(id);
-		else if (prefix === 'mark') await rm.marks.delete(id);
-		else await rm.docs.delete(doc._id);
-		return;
+	for (const t of Object.keys(puts) as Table[]) {
+		if (dels[t].size) await rm.table(t).bulkDelete([...dels[t]]);
+		if (puts[t].size) await rm.table(t).bulkPut([...puts[t].values()]);
 	}
-	switch (type) {
-		case 'student':
-			await rm.students.put(strip(doc) as never);
-			break;
-		case 'group':
-			await rm.groups.put(strip(doc) as never);
-			break;
-		case 'mark':
-			await rm.marks.put(strip(doc) as never);
-			break;
-		default:
-			if (type) await rm.docs.put({ ...strip(doc), _id: doc._id, type, kGroups: groupsOf(doc) });
+	// Only rows that exist need deleting: most documents never had a conflict.
+	if (clean.size) {
+		const stale = await rm.conflicts
+			.where('docId')
+			.anyOf([...clean])
+			.primaryKeys();
+		if (stale.length) await rm.conflicts.bulkDelete(stale);
 	}
+	if (conflicted.size) await rm.conflicts.bulkPut([...conflicted.values()] as never);
+}
+
+/** One document; see `projectDocs`. */
+export function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise<void> {
+	return projectDocs(rm, [doc], db);
 }
 
 /** Every group a document concerns, for the `*kGroups` index. */
