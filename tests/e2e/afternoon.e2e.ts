@@ -106,4 +106,8 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	const card = adminApp.groupCard(GROUP);
 	await expect(card.getByTestId('tally-gone')).toHaveAttribute('data-value', String(here));
 	await expect(card.getByText('今日已完成')).toBeVisible();
+	// The override is flagged for the office.
+	await expect(
+		adminPage.locator('[data-testid=attention-item][data-kind=release-override]')
+	).toHaveCount(1);
 });

@@ -89,6 +89,10 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await expect(card.getByTestId('tally-absent')).toHaveAttribute('data-value', '1');
 	await expect(card.getByTestId('tally-leave')).toHaveAttribute('data-value', String(onLeave + 1));
 	await expect(card.getByTestId('tally-present')).toHaveAttribute('data-value', String(here - 2));
+	// The absence without a leave notice is on the office's list.
+	await expect(
+		adminPage.locator('[data-testid=attention-item][data-kind=absent-unexcused]')
+	).toHaveCount(1);
 	await card.click();
 	const adminRoll = new RollPage(adminPage);
 	await expect.poll(() => adminRoll.statuses()).toEqual(marked);

@@ -174,5 +174,10 @@ export const en = {
 	'todo.roll': '{count} not marked',
 	'todo.release': '{count} not yet gone home',
 	'todo.careLog': 'Care log not written',
-	'todo.none': 'All done today'
+	'todo.none': 'All done today',
+	'office.title': 'Needs attention',
+	'office.none': 'Nothing for the office today.',
+	'office.kind.absent-unexcused': 'Absent without a leave notice',
+	'office.kind.release-override': 'Released to an unlisted adult',
+	'office.kind.departed-without-present': 'Left without a present mark'
 } as const satisfies Messages;

@@ -165,7 +165,12 @@ export const zhCN = {
 	'todo.roll': '{count} 人未点名',
 	'todo.release': '{count} 人未离校',
 	'todo.careLog': '看护记录未填写',
-	'todo.none': '今日已完成'
+	'todo.none': '今日已完成',
+	'office.title': '需要关注',
+	'office.none': '今天暂无需要办公室处理的情况。',
+	'office.kind.absent-unexcused': '缺勤且无请假单',
+	'office.kind.release-override': '非授权接送',
+	'office.kind.departed-without-present': '未点到即离校'
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -6,6 +6,7 @@ import { Live } from '$lib/db/live.svelte';
 import { localStore } from '$lib/db/local-store';
 import { newEventId } from '$lib/db/ids';
 import { readModel, type DocRow, type MarkRow, type StudentRow } from '$lib/db/read-model';
+import { buildSessionView } from './session-view';
 import {
 	homeDb,
 	validateDoc,
@@ -39,35 +40,38 @@ const ofType = <T>(rows: DocRow[], type: string) =>
 
 /** Everything one group's session needs for one date, live. */
 export const dayLive = (groupId: string, date: string) =>
-	new Live<DayData>(async () => {
-		const [students, marks, concerning, terms, school] = await Promise.all([
-			readModel.students.where('groupId').equals(groupId).toArray(),
-			readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray(),
-			readModel.docs.where('kGroups').equals(groupId).toArray(),
-			readModel.docs.where('type').equals('term').toArray(),
-			readModel.docs.get('school')
-		]);
-		const today = concerning.filter((r) => r.date === date);
-		const currentTermId = (school as { currentTermId?: string } | undefined)?.currentTermId;
-		const term = (terms.find((t) => t._id === `term:${currentTermId}`) ??
-			terms.find((t) => String(t.start) <= date && date <= String(t.end)) ??
-			null) as unknown as Term | null;
-		return {
-			students,
-			marks,
-			enrollments: ofType<Enrollment>(concerning, 'enrollment'),
-			pickups: ofType<Pickup>(concerning, 'pickup'),
-			arrivals: ofType<Arrival>(today, 'arrival'),
-			handovers: ofType<Handover>(today, 'handover'),
-			releases: ofType<Release>(today, 'release'),
-			leaves: ofType<Leave>(concerning, 'leave').filter(
-				(l) => l.firstDay <= date && date <= l.lastDay
-			),
-			careLogs: ofType<CareLog>(today, 'care-log'),
-			slots: ofType<Slot>(concerning, 'slot'),
-			term
-		};
-	});
+	new Live<DayData>(() => loadDay(groupId, date));
+
+/** Reads one group's day from the read model (inside a live query, every read is watched). */
+export async function loadDay(groupId: string, date: string): Promise<DayData> {
+	const [students, marks, concerning, terms, school] = await Promise.all([
+		readModel.students.where('groupId').equals(groupId).toArray(),
+		readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray(),
+		readModel.docs.where('kGroups').equals(groupId).toArray(),
+		readModel.docs.where('type').equals('term').toArray(),
+		readModel.docs.get('school')
+	]);
+	const today = concerning.filter((r) => r.date === date);
+	const currentTermId = (school as { currentTermId?: string } | undefined)?.currentTermId;
+	const term = (terms.find((t) => t._id === `term:${currentTermId}`) ??
+		terms.find((t) => String(t.start) <= date && date <= String(t.end)) ??
+		null) as unknown as Term | null;
+	return {
+		students,
+		marks,
+		enrollments: ofType<Enrollment>(concerning, 'enrollment'),
+		pickups: ofType<Pickup>(concerning, 'pickup'),
+		arrivals: ofType<Arrival>(today, 'arrival'),
+		handovers: ofType<Handover>(today, 'handover'),
+		releases: ofType<Release>(today, 'release'),
+		leaves: ofType<Leave>(concerning, 'leave').filter(
+			(l) => l.firstDay <= date && date <= l.lastDay
+		),
+		careLogs: ofType<CareLog>(today, 'care-log'),
+		slots: ofType<Slot>(concerning, 'slot'),
+		term
+	};
+}
 
 /** Other groups of the school, as handover destinations. */
 export const otherGroupsLive = (groupId: string) =>
@@ -104,3 +108,37 @@ export async function recordEvents(writer: Writer, bodies: readonly EventBody[])
 	}
 	for (const [db, docs] of byDb) await localStore.write(db, docs as never);
 }
+
+export interface AttentionItem {
+	groupId: string;
+	studentId: string;
+	name: string;
+	/** 'absent-unexcused' or a session flag worth the office's look. */
+	kind: string;
+}
+
+/**
+ * What the office should look at today across groups: absences without a leave notice,
+ * releases to adults not on the list, departures without a present mark. Computed with
+ * the same fold as the teacher's screen, from the same read model.
+ */
+export const attentionLive = (groupIds: readonly string[], date: string) =>
+	new Live<AttentionItem[]>(async () => {
+		const items: AttentionItem[] = [];
+		for (const groupId of groupIds) {
+			const data = await loadDay(groupId, date);
+			const view = buildSessionView(groupId, date, data);
+			for (const { studentId, student, state } of view.children) {
+				const name = student?.name ?? studentId;
+				if (state.status === 'absent' && !state.leave) {
+					items.push({ groupId, studentId, name, kind: 'absent-unexcused' });
+				}
+				for (const flag of state.flags) {
+					if (flag === 'release-override' || flag === 'departed-without-present') {
+						items.push({ groupId, studentId, name, kind: flag });
+					}
+				}
+			}
+		}
+		return items;
+	});
