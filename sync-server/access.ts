@@ -43,6 +43,20 @@ const REV = /^[1-9]\d*-[0-9a-f]+$/;
 const deny = (reason: string): Verdict => ({ ok: false, error: 'forbidden', reason });
 const bad = (reason: string): Verdict => ({ ok: false, error: 'bad_request', reason });
 
+/**
+ * What the gate reads from the database it guards. `judgeWrites` reads it once per request
+ * (one `allDocs({keys})` for the batch, one `revsDiff` for the ids already stored) under
+ * the database's write lock, so the answers still hold at the write that follows.
+ */
+export interface StoredState {
+	/** Is there a document with this id (any revision, deleted or not)? */
+	exists(id: string): Promise<boolean>;
+	/** Is this exact revision already stored (a replication replay)? */
+	knows(id: string, rev: string): Promise<boolean>;
+	/** The type of a stored document from any of its leaves; `undefined`: no such document. */
+	type(id: string): Promise<string | null | undefined>;
+}
+
 /** The type of a stored document, from any of its leaf revisions (deleted or not). */
 async function storedType(db: PouchDatabase, id: string): Promise<string | null | undefined> {
 	const leaves = (await db.get(id, { open_revs: 'all' }).catch(() => [])) as unknown as Array<{
@@ -55,24 +69,116 @@ async function storedType(db: PouchDatabase, id: string): Promise<string | null 
 	return null;
 }
 
-/** Is this exact revision already stored (a replication replay)? */
-async function isKnownRevision(db: PouchDatabase, id: string, rev: string): Promise<boolean> {
-	const diff = await db.revsDiff({ [id]: [rev] });
-	return !diff[id]?.missing.includes(rev);
+/** `StoredState` read one document at a time (a single write). */
+export function storedStateOf(db: PouchDatabase): StoredState {
+	return {
+		exists: async (id) => (await storedType(db, id)) !== undefined,
+		knows: async (id, rev) => {
+			const diff = await db.revsDiff({ [id]: [rev] });
+			return !diff[id]?.missing.includes(rev);
+		},
+		type: (id) => storedType(db, id)
+	};
+}
+
+/**
+ * `StoredState` for a batch of incoming documents, read in two requests: which ids exist
+ * (`allDocs({keys})`, deleted ones too), and, for replication (`newEdits: false`), which
+ * of their revisions are stored (`revsDiff` of the ids that exist — a revision of an id
+ * that does not exist is not stored). Types (deletions only) are read per document.
+ */
+export async function storedStateFor(
+	db: PouchDatabase,
+	docs: unknown[],
+	newEdits: boolean
+): Promise<StoredState> {
+	const revsOf = new Map<string, string[]>();
+	for (const d of docs) {
+		if (typeof d !== 'object' || d === null || Array.isArray(d)) continue;
+		const { _id: id, _rev: rev } = d as Doc;
+		if (typeof id !== 'string' || id === '' || id.startsWith('_')) continue;
+		const revs = revsOf.get(id) ?? [];
+		if (!newEdits && typeof rev === 'string' && REV.test(rev) && !revs.includes(rev)) {
+			revs.push(rev);
+		}
+		revsOf.set(id, revs);
+	}
+	const existing = new Set<string>();
+	if (revsOf.size) {
+		const { rows } = (await db.allDocs({ keys: [...revsOf.keys()] })) as {
+			rows: Array<{ key: string; error?: string }>;
+		};
+		for (const r of rows) if (!r.error) existing.add(r.key);
+	}
+	const query: Record<string, string[]> = {};
+	for (const id of existing) {
+		const revs = revsOf.get(id)!;
+		if (revs.length) query[id] = revs;
+	}
+	const missing = Object.keys(query).length ? await db.revsDiff(query) : {};
+	const fallback = storedStateOf(db);
+	return {
+		exists: (id) => (revsOf.has(id) ? Promise.resolve(existing.has(id)) : fallback.exists(id)),
+		knows: (id, rev) => {
+			if (!revsOf.has(id) || (existing.has(id) && !revsOf.get(id)!.includes(rev))) {
+				return fallback.knows(id, rev);
+			}
+			return Promise.resolve(existing.has(id) && !missing[id]?.missing.includes(rev));
+		},
+		type: (id) =>
+			revsOf.has(id) && !existing.has(id) ? Promise.resolve(undefined) : fallback.type(id)
+	};
+}
+
+/**
+ * Judges a batch of incoming documents against one read of what the database holds;
+ * the caller holds the database's write lock until the accepted documents are written.
+ */
+export async function judgeWrites(
+	access: DbAccess,
+	db: PouchDatabase,
+	docs: unknown[],
+	newEdits: boolean,
+	dbOf?: (name: string) => PouchDatabase
+): Promise<Verdict[]> {
+	const stored = access.ref ? await storedStateFor(db, docs, newEdits) : storedStateOf(db);
+	const groups = new Map<string, Promise<boolean>>();
+	const groupExists = dbOf
+		? (schoolId: string, groupId: string) => {
+				const key = `${schoolId}\0${groupId}`;
+				let found = groups.get(key);
+				if (!found) {
+					found = dbOf(schoolDb(schoolId))
+						.get(`group:${groupId}`)
+						.then(
+							() => true,
+							() => false
+						);
+					groups.set(key, found);
+				}
+				return found;
+			}
+		: undefined;
+	const verdicts: Verdict[] = [];
+	for (const doc of docs) {
+		verdicts.push(await judgeWrite(access, stored, doc, newEdits, groupExists));
+	}
+	return verdicts;
 }
 
 /**
  * Judges one incoming document. `newEdits: false` is replication (the revision comes with
- * the document); `true` is an ordinary edit that will make a new revision. `dbOf` opens
- * another database of the store: the school's directory, to check that the groups a
- * cross-group event names exist before the server copies it there.
+ * the document); `true` is an ordinary edit that will make a new revision. `stored` is
+ * what the database holds. `groupExists` asks the school's directory whether a group
+ * exists, to check that the groups a cross-group event names exist before the server
+ * copies it there.
  */
 export async function judgeWrite(
 	access: DbAccess,
-	db: PouchDatabase,
+	stored: StoredState,
 	input: unknown,
 	newEdits: boolean,
-	dbOf?: (name: string) => PouchDatabase
+	groupExists?: (schoolId: string, groupId: string) => Promise<boolean>
 ): Promise<Verdict> {
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		return bad('Document must be a JSON object');
@@ -93,7 +199,7 @@ export async function judgeWrite(
 	if (!id) return deny('Documents in this database need an _id.');
 
 	const { ref, user, name } = access;
-	if (doc._deleted === true) return judgeDelete(access, db, doc, id, newEdits);
+	if (doc._deleted === true) return judgeDelete(access, stored, doc, id, newEdits);
 
 	const valid = validateDoc(doc);
 	if (!valid.ok) return deny(valid.reason);
@@ -102,7 +208,7 @@ export async function judgeWrite(
 	if (home !== name) {
 		// A device re-pushing the copy it pulled from here: a replay, nothing new.
 		if (mirrorDbs(ref.schoolId, valid.doc).includes(name)) {
-			if (!newEdits && (await isKnownRevision(db, id, doc._rev!))) return { ok: true };
+			if (!newEdits && (await stored.knows(id, doc._rev!))) return { ok: true };
 			return deny(
 				`A ${type} document is written in ${home ?? 'no database'}; ${name} holds only the server's copy of it.`
 			);
@@ -115,9 +221,8 @@ export async function judgeWrite(
 	if ((doc as { author?: unknown }).author !== user.name) {
 		return deny('The author of an event must be the signed-in user.');
 	}
-	const existing = await storedType(db, id);
-	if (existing !== undefined) {
-		if (!newEdits && (await isKnownRevision(db, id, doc._rev!))) return { ok: true };
+	if (await stored.exists(id)) {
+		if (!newEdits && (await stored.knows(id, doc._rev!))) return { ok: true };
 		return deny('Events are written once and never changed; write a correcting event instead.');
 	}
 	if (!newEdits && !doc._rev!.startsWith('1-')) {
@@ -126,8 +231,8 @@ export async function judgeWrite(
 	if (newEdits && doc._rev !== undefined) {
 		return deny('Events are written once: a new event has no _rev.');
 	}
-	if (dbOf) {
-		const unknown = await unknownMirrorGroup(ref.schoolId, valid.doc, dbOf);
+	if (groupExists) {
+		const unknown = await unknownMirrorGroup(ref.schoolId, valid.doc, groupExists);
 		if (unknown) return deny(`There is no group ${unknown} in this school to send this to.`);
 	}
 	return { ok: true };
@@ -140,32 +245,29 @@ export async function judgeWrite(
 async function unknownMirrorGroup(
 	schoolId: string,
 	doc: Parameters<typeof mirrorDbs>[1],
-	dbOf: (name: string) => PouchDatabase
+	groupExists: (schoolId: string, groupId: string) => Promise<boolean>
 ): Promise<string | null> {
 	const groupIds = mirrorDbs(schoolId, doc)
 		.map((n) => parseDbName(n))
 		.flatMap((r) => (r?.kind === 'group' && r.groupId ? [r.groupId] : []));
-	if (groupIds.length === 0) return null;
-	const directory = dbOf(schoolDb(schoolId));
 	for (const groupId of groupIds) {
-		const found = await directory.get(`group:${groupId}`).catch(() => null);
-		if (!found) return groupId;
+		if (!(await groupExists(schoolId, groupId))) return groupId;
 	}
 	return null;
 }
 
 async function judgeDelete(
 	access: DbAccess,
-	db: PouchDatabase,
+	stored: StoredState,
 	doc: Doc,
 	id: string,
 	newEdits: boolean
 ): Promise<Verdict> {
-	const stored = await storedType(db, id);
-	const type = stored ?? (typeof doc.type === 'string' ? doc.type : null);
+	const storedType = await stored.type(id);
+	const type = storedType ?? (typeof doc.type === 'string' ? doc.type : null);
 	if (!type) return deny('Cannot delete a document of unknown type.');
 	if (EVENT_TYPES.has(type)) {
-		if (!newEdits && stored !== undefined && (await isKnownRevision(db, id, doc._rev!))) {
+		if (!newEdits && storedType !== undefined && (await stored.knows(id, doc._rev!))) {
 			return { ok: true };
 		}
 		return deny('Events are never deleted; write a correcting event instead.');

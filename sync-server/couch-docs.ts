@@ -1,11 +1,12 @@
 // Document routes of the CouchDB API: `_bulk_docs`, `_bulk_get`, `_revs_diff`, `_all_docs`,
 // `_local/{id}` checkpoints and `/{db}/{id}` reads and writes (PUT, DELETE, COPY, POST).
-// Every write passes CouchDB's structural checks (couch-validate.ts), then `judgeWrite`
-// under the database's write lock, so refused documents are never stored. After the lock
-// is released, what the write changed is copied into its mirrors (mirrors.ts) before the
-// reply, so a push acknowledged to the writer has reached the other side too.
+// Every write passes CouchDB's structural checks (couch-validate.ts), then `judgeWrites`
+// (one read of what the database holds for the whole batch) under the database's write
+// lock, so refused documents are never stored. After the lock is released, what the write
+// changed is copied into its mirrors (mirrors.ts) before the reply, so a push acknowledged
+// to the writer has reached the other side too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { judgeWrite, type DbAccess, type Verdict } from './access';
+import { judgeWrites, type DbAccess } from './access';
 import {
 	bulkGetResults,
 	openRevs,
@@ -70,8 +71,7 @@ export async function writeDocs(
 	const dbOf = (name: string) => storage.db(name);
 	let stored = false;
 	const replies = await storage.withWriteLock(access.name, async () => {
-		const verdicts: Verdict[] = [];
-		for (const doc of docs) verdicts.push(await judgeWrite(access, db, doc, newEdits, dbOf));
+		const verdicts = await judgeWrites(access, db, docs, newEdits, dbOf);
 		const accepted = docs.filter((_d, i) => verdicts[i].ok);
 		const written = accepted.length ? await db.bulkDocs(accepted, { new_edits: newEdits }) : [];
 		if (accepted.length) storage.notify(access.name);
