@@ -18,6 +18,14 @@ class AppUpdate {
 		} catch (e) {
 			console.warn('service worker registration failed', e);
 		}
+		// A tablet can stay on one screen all afternoon: look for a new version whenever it
+		// comes back online or to the foreground, and every hour, not only on a page load.
+		const check = () => void this.check().catch(() => undefined);
+		window.addEventListener('online', check);
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'visible') check();
+		});
+		setInterval(check, 60 * 60_000);
 	}
 
 	/** Checks the server for a new service worker (also done by the browser on navigation). */
