@@ -9,7 +9,8 @@
 // change of utime+stime in /proc/<pid>/stat over the workload, memory is VmHWM (peak RSS
 // over the workload: reset before it through /proc/<pid>/clear_refs, since sign-ins during
 // setup run scrypt with 32 MB each).
-// Options: --tablets 50,200  --steady-tablets 200  --quick  --no-peer  --workers 4
+// Options: --tablets 50,200  --steady-tablets 200 (0: no steady run)  --quick  --no-peer
+//          --workers 4  --cpu-prof <dir> (our server runs with node --cpu-prof into <dir>)
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,7 +40,8 @@ const { values: opts } = parseArgs({
 		'steady-tablets': { type: 'string', default: '200' },
 		quick: { type: 'boolean', default: false },
 		'no-peer': { type: 'boolean', default: false },
-		workers: { type: 'string', default: '4' }
+		workers: { type: 'string', default: '4' },
+		'cpu-prof': { type: 'string' }
 	}
 });
 const BURSTS = opts.tablets.split(',').map(Number);
@@ -130,7 +132,9 @@ async function startKehou(dataDir: string, n: number): Promise<Running> {
 	await storage.db(SCHOOL_DB).bulkDocs(schoolDocs());
 	await storage.close();
 
-	const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'sync-server/main.ts')], {
+	const prof = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
+	const main = join(ROOT, 'sync-server/main.ts');
+	const child = spawn(process.execPath, [...prof, '--import', 'tsx', main], {
 		env: {
 			...process.env,
 			KEHOU_PORT: '0',
@@ -385,7 +389,7 @@ async function benchMain(): Promise<void> {
 		console.log(`  ceiling ${n}: ${ceilings.get(n)!.toFixed(0)} docs/s in-process bulkDocs`);
 		for (const t of targets) rows.push(await measure(t, 'burst', n));
 	}
-	for (const t of targets) rows.push(await measure(t, 'steady', STEADY_N));
+	if (STEADY_N > 0) for (const t of targets) rows.push(await measure(t, 'steady', STEADY_N));
 
 	const peerOf = (r: Row) =>
 		rows.find((x) => x.target === 'pouchdb-server' && x.workload === r.workload);
@@ -424,9 +428,9 @@ async function benchMain(): Promise<void> {
 			`  burst ${n}: ≥ ½ in-process ceiling: ${k.docsPerS! >= c / 2 ? 'met' : 'NOT met'} (${(k.docsPerS! / c).toFixed(2)} of ${c.toFixed(0)} docs/s)`
 		);
 	}
-	const ks = rows.find((r) => r.target === 'kehou' && r.workload.startsWith('steady'))!;
-	const ps = peerOf(ks);
-	if (ps)
+	const ks = rows.find((r) => r.target === 'kehou' && r.workload.startsWith('steady'));
+	const ps = ks && peerOf(ks);
+	if (ks && ps)
 		console.log(
 			`  steady: p95 ≤ ½ peer's: ${ks.p95! <= ps.p95! / 2 ? 'met' : 'NOT met'} (${ratio(ks.p95, ps.p95)})`
 		);
