@@ -4,6 +4,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
+import { acceptUpdate } from './support/update';
 
 test('the app and its data load with the server stopped', async ({ server, openDevice }) => {
 	const tablet = await openDevice();
@@ -64,21 +65,7 @@ test.describe('updates', () => {
 		await expect(prompt).toBeVisible();
 
 		// Agreeing reloads into the new worker.
-		const before = await page.evaluate(() => performance.timeOrigin);
-		await prompt.getByRole('button', { name: '立即更新' }).click();
-		// Playwright attaches to every service worker and can leave one that Chromium restarts
-		// to deliver the page's message paused at start; touching it lets it run (a harness
-		// effect: without a debugger attached the message starts the worker by itself). A new
-		// document (the reload) has a new time origin.
-		await expect
-			.poll(
-				async () => {
-					for (const w of device.context.serviceWorkers()) await w.evaluate(() => 0).catch(() => 0);
-					return page.evaluate(() => performance.timeOrigin).catch(() => before);
-				},
-				{ timeout: 30_000 }
-			)
-			.not.toBe(before);
+		await acceptUpdate(device.context, page);
 		await expect(app.groupCard('svc-3-1')).toBeVisible();
 		await expect(prompt).toHaveCount(0);
 		const waiting = await page.evaluate(async () => {

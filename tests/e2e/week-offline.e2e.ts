@@ -12,6 +12,7 @@ import { groupDb, schoolDb } from '../../src/lib/domain/databases';
 import { foldRoll, schoolDate } from '../../src/lib/domain/roll';
 import type { Mark } from '../../src/lib/domain/roll.schema';
 import { AppPage, RollPage } from './pages/app.page';
+import { acceptUpdate as acceptUpdateIn } from './support/update';
 import { expect, test, type Device } from './support/fixtures';
 import { serverDocs, type RunningServer } from './support/server';
 
@@ -213,26 +214,8 @@ test.describe('a new version deployed while marks are unsent', () => {
 		await expect(prompt).toContainText('新版本已就绪');
 	}
 
-	/** "立即更新", and the reload into the new worker (see app-shell.e2e.ts for the poke). */
-	async function acceptUpdate(device: Device, page: Page) {
-		const before = await page.evaluate(() => performance.timeOrigin);
-		await page.getByTestId('update-prompt').getByRole('button', { name: '立即更新' }).click();
-		await expect
-			.poll(
-				async () => {
-					for (const w of device.context.serviceWorkers()) await w.evaluate(() => 0).catch(() => 0);
-					return page.evaluate(() => performance.timeOrigin).catch(() => before);
-				},
-				{ timeout: 30_000 }
-			)
-			.not.toBe(before);
-		await expect(page.getByTestId('update-prompt')).toHaveCount(0);
-		const waiting = await page.evaluate(async () => {
-			const reg = await navigator.serviceWorker.getRegistration();
-			return !!reg?.waiting;
-		});
-		expect(waiting).toBe(false);
-	}
+	/** "立即更新", and the reload into the new worker (support/update.ts explains the wake-up). */
+	const acceptUpdate = (device: Device, page: Page) => acceptUpdateIn(device.context, page);
 
 	test('back online, the update is taken; no mark is lost or doubled', async ({
 		server,

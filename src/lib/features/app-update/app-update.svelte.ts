@@ -45,9 +45,15 @@ class AppUpdate {
 		// `controllerchange` also fires for a worker that was already waiting when this page
 		// loaded (workbox-window's own `controlling` event does not cover that case).
 		sw.addEventListener('controllerchange', reload, { once: true });
-		const reg = await sw.getRegistration();
-		if (reg?.waiting) reg.waiting.postMessage({ type: 'SKIP_WAITING' });
-		else if (reg?.active && reg.active !== sw.controller) reload();
+		// Ask the waiting worker to take over; ask again while it has not (a browser may stop
+		// an idle worker and lose a message in flight; asking twice is harmless).
+		for (let attempt = 0; attempt < 20 && !reloading; attempt++) {
+			const reg = await sw.getRegistration();
+			const next = reg?.waiting ?? reg?.installing;
+			if (next) next.postMessage({ type: 'SKIP_WAITING' });
+			else if (reg?.active && reg.active !== sw.controller) reload();
+			await new Promise((r) => setTimeout(r, 1500));
+		}
 	}
 
 	dismiss() {
