@@ -41,6 +41,7 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 
 	// Home time: child 0 goes to the club, child 1 leaves with an adult not on the list.
 	await page.getByTestId('mode-release').click();
+	const handed = await roll.tile(0).getAttribute('data-student');
 	await roll.tile(0).click();
 	const sheet = page.getByTestId('child-sheet');
 	await sheet.locator('[data-testid=handover-to][data-group=club-weiqi]').click();
@@ -110,4 +111,26 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await expect(
 		adminPage.locator('[data-testid=attention-item][data-kind=release-override]')
 	).toHaveCount(1);
+
+	// The club teacher, on another tablet, sees the child coming and confirms the arrival;
+	// the confirmation reaches the service class's database too.
+	const clubTablet = await openDevice();
+	const clubPage = clubTablet.context.pages()[0] ?? (await clubTablet.context.newPage());
+	const clubApp = new AppPage(clubPage);
+	await clubPage.goto(server.url);
+	await clubApp.signIn('club', 'kehou-club');
+	await clubApp.waitForFirstSync();
+	await clubApp.groupCard('club-weiqi').click();
+	const arriving = clubPage.locator(`[data-testid=student-tile][data-student="${handed}"]`);
+	await expect(arriving.getByTestId('child-flag')).toBeVisible();
+	await arriving.click();
+	await expect(arriving).toHaveAttribute('data-status', 'present');
+	await new AppPage(clubPage).expectPending(0);
+	await expect
+		.poll(async () =>
+			(await serverDocs(server.url, groupDb('demo', GROUP))).filter(
+				(d) => d.type === 'arrival' && d.studentId === handed
+			)
+		)
+		.toHaveLength(1);
 });

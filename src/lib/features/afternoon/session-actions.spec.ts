@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { v7 } from 'uuid';
 import { validateDoc, type Pickup } from '$lib/domain';
 import {
+	arrivalBody,
 	careLogBody,
 	handoverBody,
 	leaveReasonBody,
@@ -73,6 +74,12 @@ describe('session actions write schema-valid events', () => {
 		expect(valid(gate)).toBe(true);
 		expect(gate.gate).toMatchObject({ pickups: [{ pickupId: 'p-1', name: '林大伟' }] });
 		expect(() => valid(handoverBody(k, 'stu-1', { kind: 'group', groupId: 'svc-3-1' }))).toThrow();
+	});
+
+	it('confirms a handed-over child as an arrival naming the handover', () => {
+		const b = arrivalBody(k, 'stu-1', { id: v7(), groupId: 'club-weiqi' });
+		expect(valid(b)).toBe(true);
+		expect(b).toMatchObject({ fromGroupId: 'club-weiqi' });
 	});
 
 	it('gives a leave a reason as a correction', () => {

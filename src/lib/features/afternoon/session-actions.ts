@@ -101,6 +101,22 @@ export function careLogBody(
 	};
 }
 
+/** The receiving teacher confirms a child handed over from another group has arrived. */
+export function arrivalBody(
+	k: SessionKey,
+	studentId: string,
+	handover: { id: string; groupId: string }
+): Body {
+	return {
+		type: 'arrival',
+		groupId: k.groupId,
+		studentId,
+		date: k.date,
+		handoverId: handover.id,
+		fromGroupId: handover.groupId
+	};
+}
+
 /** Children whose tile may be tapped to change the roll-call mark. */
 export function markable(state: ChildState): boolean {
 	return state.status !== 'released' && state.status !== 'handed-over';
