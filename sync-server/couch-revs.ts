@@ -45,7 +45,11 @@ export async function openRevs(
 		...(opts.attachments && opts.atts_since ? { atts_since: opts.atts_since } : {})
 	};
 	if (revs === 'all' || !opts.latest) {
-		return (await db.get(id, { ...read, open_revs: revs })) as unknown as OpenRev[];
+		const found = (await db.get(id, { ...read, open_revs: revs })) as unknown as OpenRev[];
+		// PouchDB answers in the order its reads complete; CouchDB in the order asked.
+		if (revs === 'all') return found;
+		const at = (r: OpenRev) => revs.indexOf('ok' in r ? (r.ok._rev ?? '') : r.missing);
+		return found.sort((a, b) => at(a) - at(b));
 	}
 	// latest: each requested revision is answered by the leaves that descend from it.
 	const leaves = (await db
