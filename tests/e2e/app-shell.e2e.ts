@@ -58,21 +58,48 @@ test.describe('updates', () => {
 		await expect(prompt).toBeVisible();
 		await expect(prompt).toContainText('新版本已就绪');
 
-		// "Later" keeps the page as it is; the old worker still controls it.
-		await prompt.getByRole('button', { name: '稍后' }).click();
-		await expect(prompt).toHaveCount(0);
-		await page.reload();
-		await expect(prompt).toBeVisible();
-
 		// Agreeing reloads into the new worker.
 		await acceptUpdate(device.context, page);
 		await expect(app.groupCard('svc-3-1')).toBeVisible();
 		await expect(prompt).toHaveCount(0);
-		const waiting = await page.evaluate(async () => {
+	});
+
+	test('"later" keeps the running version, and the new one is offered again', async ({
+		server,
+		openDevice
+	}) => {
+		const device = await openDevice();
+		const page = device.context.pages()[0] ?? (await device.context.newPage());
+		const app = new AppPage(page);
+		await page.goto(server.url);
+		await app.signIn('teacher', 'kehou-teacher');
+		await expect(app.groupCard('svc-3-1')).toBeVisible();
+		await app.waitForServiceWorker();
+		await appendFile(join(server.staticDir, 'service-worker.js'), '\n// next release\n');
+		await server.restart();
+		await page.evaluate(async () => {
 			const reg = await navigator.serviceWorker.getRegistration();
-			return !!reg?.waiting;
+			await reg?.update();
 		});
-		expect(waiting).toBe(false);
+		const prompt = page.getByTestId('update-prompt');
+		await expect(prompt).toBeVisible();
+		const controllerBefore = await page.evaluate(
+			() => navigator.serviceWorker.controller?.scriptURL
+		);
+
+		await prompt.getByRole('button', { name: '稍后' }).click();
+		await expect(prompt).toHaveCount(0);
+		await page.reload();
+		// Still the old worker in control, the new one waiting and offered again. (Accepting
+		// on such a page is left to the week-offline tests: there the waiting worker has just
+		// installed; here Chromium has stopped it, and under Playwright's debugger a stopped
+		// worker can stay paused when restarted — a harness effect, see support/update.ts.)
+		await expect(prompt).toBeVisible();
+		const state = await page.evaluate(async () => {
+			const reg = await navigator.serviceWorker.getRegistration();
+			return { waiting: !!reg?.waiting, controller: navigator.serviceWorker.controller?.scriptURL };
+		});
+		expect(state).toEqual({ waiting: true, controller: controllerBefore });
 	});
 });
 

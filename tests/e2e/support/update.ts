@@ -6,7 +6,10 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 
 async function wakeWorkers(context: BrowserContext) {
-	for (const w of context.serviceWorkers()) await w.evaluate(() => 0).catch(() => 0);
+	// An evaluate on a worker paused at start can hang: never wait on one for long.
+	const brief = (p: Promise<unknown>) =>
+		Promise.race([p.catch(() => 0), new Promise((r) => setTimeout(r, 1000))]);
+	await Promise.all(context.serviceWorkers().map((w) => brief(w.evaluate(() => 0))));
 }
 
 export async function acceptUpdate(context: BrowserContext, page: Page) {
@@ -17,7 +20,10 @@ export async function acceptUpdate(context: BrowserContext, page: Page) {
 		.poll(
 			async () => {
 				await wakeWorkers(context);
-				return page.evaluate(() => performance.timeOrigin).catch(() => before);
+				return Promise.race([
+					page.evaluate(() => performance.timeOrigin).catch(() => before),
+					new Promise<number>((r) => setTimeout(() => r(before), 2000))
+				]);
 			},
 			{ timeout: 45_000, intervals: [250, 500, 1000] }
 		)
