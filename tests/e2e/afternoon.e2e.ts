@@ -134,3 +134,35 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 		)
 		.toHaveLength(1);
 });
+
+test('after the end time, children still here are listed prominently, never signed out', async ({
+	server,
+	openDevice
+}) => {
+	const tablet = await openDevice();
+	const context = tablet.context;
+	// 17:45 in Shanghai today: after the demo term's 17:30 end.
+	const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+	await context.clock.install({ time: new Date(`${today}T17:45:00+08:00`) });
+	await context.clock.resume();
+	const page = context.pages()[0] ?? (await context.newPage());
+	const app = new AppPage(page);
+	await page.goto(server.url);
+	await app.signIn('teacher', 'kehou-teacher');
+	await app.waitForFirstSync();
+	await app.groupCard(GROUP).click();
+	const roll = new RollPage(page);
+	await expect(roll.tiles().first()).toBeVisible();
+	await expect(page.getByTestId('overdue')).toHaveCount(0);
+	await roll.allPresent();
+	await roll.expectTally({ unmarked: 0 });
+	const here = (await roll.indexesWith('present')).length;
+	await expect(page.getByTestId('overdue')).toContainText(`仍有 ${here} 名学生未离校`);
+	// Releasing one shortens the list; nobody is released by the clock.
+	await page.getByTestId('mode-release').click();
+	const [first] = await roll.indexesWith('present');
+	await roll.tile(first).click();
+	await page.getByTestId('child-sheet').getByTestId('release-to').first().click();
+	await expect(page.getByTestId('overdue')).toContainText(`仍有 ${here - 1} 名学生未离校`);
+	expect((await roll.indexesWith('present')).length).toBe(here - 1);
+});

@@ -179,5 +179,6 @@ export const en = {
 	'office.none': 'Nothing for the office today.',
 	'office.kind.absent-unexcused': 'Absent without a leave notice',
 	'office.kind.release-override': 'Released to an unlisted adult',
-	'office.kind.departed-without-present': 'Left without a present mark'
+	'office.kind.departed-without-present': 'Left without a present mark',
+	'overdue.title': 'Past the end time {time}: {count} children have not gone home yet:'
 } as const satisfies Messages;

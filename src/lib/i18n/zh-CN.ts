@@ -170,7 +170,8 @@ export const zhCN = {
 	'office.none': '今天暂无需要办公室处理的情况。',
 	'office.kind.absent-unexcused': '缺勤且无请假单',
 	'office.kind.release-override': '非授权接送',
-	'office.kind.departed-without-present': '未点到即离校'
+	'office.kind.departed-without-present': '未点到即离校',
+	'overdue.title': '已过结束时间 {time}，仍有 {count} 名学生未离校：'
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -42,6 +42,25 @@ export function membersOn(groupId: string, date: string, data: DayData): string[
 		.sort();
 }
 
+/** `HH:MM` of an instant in the school's time zone (China has one). */
+export function schoolTime(instant: Date): string {
+	return new Intl.DateTimeFormat('en-GB', {
+		hour: '2-digit',
+		minute: '2-digit',
+		hourCycle: 'h23',
+		timeZone: 'Asia/Shanghai'
+	}).format(instant);
+}
+
+/**
+ * Children still in the group once the service has ended: listed prominently, never
+ * signed out automatically. Empty before the end time or on a day without a term.
+ */
+export function stillHereAfterEnd(view: SessionView, serviceEnd: string | undefined, now: string) {
+	if (!serviceEnd || now < serviceEnd) return [];
+	return view.children.filter((c) => c.state.status === 'present');
+}
+
 export function buildSessionView(groupId: string, date: string, data: DayData): SessionView {
 	const day = data.term ? calendarDay(data.term, date) : null;
 	const expected = membersOn(groupId, date, data);

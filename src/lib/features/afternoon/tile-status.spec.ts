@@ -38,3 +38,24 @@ describe('headerCounts', () => {
 		).toEqual({ expected: 10, arrived: 7, leave: 1, absent: 1, gone: 3, unmarked: 1 });
 	});
 });
+
+describe('stillHereAfterEnd', () => {
+	it('lists children still present only once the service has ended', async () => {
+		const { stillHereAfterEnd, schoolTime } = await import('./session-view');
+		const here = {
+			studentId: 'a',
+			student: undefined,
+			state: state({ studentId: 'a', status: 'present' })
+		};
+		const gone = {
+			studentId: 'b',
+			student: undefined,
+			state: state({ studentId: 'b', status: 'released' })
+		};
+		const view = { children: [here, gone] } as never;
+		expect(stillHereAfterEnd(view, '17:30', '17:29')).toEqual([]);
+		expect(stillHereAfterEnd(view, '17:30', '17:30')).toEqual([here]);
+		expect(stillHereAfterEnd(view, undefined, '23:00')).toEqual([]);
+		expect(schoolTime(new Date('2026-11-30T09:45:00Z'))).toBe('17:45');
+	});
+});
