@@ -42,6 +42,7 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	// Home time: child 0 goes to the club, child 1 leaves with an adult not on the list.
 	await page.getByTestId('mode-release').click();
 	const handed = await roll.tile(0).getAttribute('data-student');
+	const handedName = (await roll.tile(0).getAttribute('aria-label'))?.split(' ')[0] ?? '';
 	await roll.tile(0).click();
 	const sheet = page.getByTestId('child-sheet');
 	await sheet.locator('[data-testid=handover-to][data-group=club-weiqi]').click();
@@ -123,6 +124,8 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await clubApp.groupCard('club-weiqi').click();
 	const arriving = clubPage.locator(`[data-testid=student-tile][data-student="${handed}"]`);
 	await expect(arriving.getByTestId('child-flag')).toBeVisible();
+	// Named, even where the club holds no card for the child.
+	await expect(arriving).toContainText(handedName);
 	await arriving.click();
 	await expect(arriving).toHaveAttribute('data-status', 'present');
 	await new AppPage(clubPage).expectPending(0);

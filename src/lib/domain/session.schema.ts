@@ -134,6 +134,14 @@ export const handoverSchema = z
 		/** Who took the child over, as they said it (a colleague's name). */
 		receivedBy: personNameSchema.optional(),
 		gate: gateHandoverPacketSchema.optional(),
+		/**
+		 * Who the child is, for a receiving group that may not hold the child's card (a
+		 * club's visitor): name and class only, nothing sensitive.
+		 */
+		child: z
+			.object({ studentName: personNameSchema, className: z.string().min(1).max(20) })
+			.strict()
+			.optional(),
 		note: noteSchema.optional()
 	})
 	.strict()

@@ -74,6 +74,14 @@ describe('session actions write schema-valid events', () => {
 		expect(valid(gate)).toBe(true);
 		expect(gate.gate).toMatchObject({ pickups: [{ pickupId: 'p-1', name: '林大伟' }] });
 		expect(() => valid(handoverBody(k, 'stu-1', { kind: 'group', groupId: 'svc-3-1' }))).toThrow();
+		const named = handoverBody(
+			k,
+			'stu-1',
+			{ kind: 'group', groupId: 'club-weiqi' },
+			{ student: { name: '林小禾', className: '三(1)班' } as never, pickups: [] }
+		);
+		expect(valid(named)).toBe(true);
+		expect(named.child).toEqual({ studentName: '林小禾', className: '三(1)班' });
 	});
 
 	it('confirms a handed-over child as an arrival naming the handover', () => {

@@ -51,6 +51,14 @@ export function handoverBody(
 		studentId,
 		date: k.date,
 		to,
+		...(to.kind === 'group' && gatePacket?.student
+			? {
+					child: {
+						studentName: gatePacket.student.name,
+						className: gatePacket.student.className
+					}
+				}
+			: {}),
 		...(to.kind === 'gate'
 			? {
 					gate: {

@@ -24,7 +24,13 @@ export interface SessionView {
 	day: CalendarDay | null;
 	slots: Slot[];
 	/** Children listed on the sheet: expected ones, then any others with events today. */
-	children: Array<{ student: StudentRow | undefined; studentId: string; state: ChildState }>;
+	children: Array<{
+		student: StudentRow | undefined;
+		/** Name and class from a handover, for a child whose card this group does not hold. */
+		visitor?: { name: string; className: string };
+		studentId: string;
+		state: ChildState;
+	}>;
 	tally: SessionTally;
 	closure: SessionClosure;
 	pickupsFor(studentId: string): Pickup[];
@@ -77,11 +83,19 @@ export function buildSessionView(groupId: string, date: string, data: DayData): 
 		}
 	});
 	const byId = new Map(data.students.map((s) => [s.id, s]));
+	// A child handed over from another group may have no card here: the handover names them.
+	const visitors = new Map<string, { name: string; className: string }>();
+	for (const h of data.handovers) {
+		if (h.child && h.to.kind === 'group' && h.to.groupId === groupId) {
+			visitors.set(h.studentId, { name: h.child.studentName, className: h.child.className });
+		}
+	}
 	return {
 		day,
 		slots: day ? sessionSlots(groupId, day, data.slots) : [],
 		children: [...states.values()].map((state) => ({
 			student: byId.get(state.studentId),
+			visitor: byId.has(state.studentId) ? undefined : visitors.get(state.studentId),
 			studentId: state.studentId,
 			state
 		})),
