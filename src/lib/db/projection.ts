@@ -96,11 +96,6 @@ export async function projectDocs(
 	if (conflicted.size) await rm.conflicts.bulkPut([...conflicted.values()] as never);
 }
 
-/** One document; see `projectDocs`. */
-export function projectDoc(rm: ReadModel, doc: PouchDoc, db = ''): Promise<void> {
-	return projectDocs(rm, [doc], db);
-}
-
 /** Every group a document concerns, for the `*kGroups` index. */
 export function groupsOf(doc: PouchDoc): string[] {
 	const out = new Set<string>();

@@ -2,7 +2,7 @@
 /// <reference path="../../../src/lib/db/pouchdb-modules.d.ts" />
 // Browser entry of the first-sync experiments (`tests/bench/client-experiments.ts`),
 // bundled by Vite into one ES module and served on the app's origin by Playwright route.
-// It uses the app's own data layer (LocalStore, ReadModel, projectDoc) for the baseline,
+// It uses the app's own data layer (LocalStore, ReadModel, projectDocs) for the baseline,
 // and raw PouchDB replication and a bulk-writing projector for the variants.
 import PouchDBUntyped from 'pouchdb-browser';
 import { LocalStore } from '../../../src/lib/db/local-store';

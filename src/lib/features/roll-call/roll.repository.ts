@@ -3,7 +3,7 @@
 import { localStore } from '$lib/db/local-store';
 import { Live } from '$lib/db/live.svelte';
 import { newEventId } from '$lib/db/ids';
-import { readModel, type GroupRow, type MarkRow, type StudentRow } from '$lib/db/read-model';
+import { readModel, type GroupRow } from '$lib/db/read-model';
 import { groupDb, markSchema, type Mark, type MarkStatus } from '$lib/domain';
 
 export interface MarkInput {
@@ -60,11 +60,3 @@ export const groupsLive = (ids: readonly string[] | 'all') =>
 
 export const groupLive = (groupId: string) =>
 	new Live<GroupRow | null>(async () => (await readModel.groups.get(groupId)) ?? null);
-
-export const studentsLive = (groupId: string) =>
-	new Live<StudentRow[]>(() => readModel.students.where('groupId').equals(groupId).toArray());
-
-export const marksLive = (groupId: string, date: string) =>
-	new Live<MarkRow[]>(() =>
-		readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray()
-	);
