@@ -1,6 +1,6 @@
 // A tablet shared by teachers: signing out pushes first and never wipes unsent marks;
 // the next teacher sees nothing of the previous one.
-import { AppPage, RollPage } from './pages/app.page';
+import { openRoll, signedIn } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { serverDocs } from './support/server';
 import { groupDb } from '../../src/lib/domain/databases';
@@ -10,14 +10,8 @@ test('sign-out with unsent marks refuses to wipe; online it pushes, then wipes',
 	openDevice
 }) => {
 	const tablet = await openDevice();
-	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
-	const app = new AppPage(page);
-	await page.goto(server.url);
-	await app.signIn('teacher', 'kehou-teacher');
-	await app.waitForFirstSync();
-	await app.groupCard('svc-3-1').click();
-	const roll = new RollPage(page);
-	await expect(roll.tiles().first()).toBeVisible();
+	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
+	const roll = await openRoll(app, 'svc-3-1');
 
 	await tablet.context.setOffline(true);
 	await roll.tapUntil(0, 'present');
@@ -54,11 +48,7 @@ test('a second teacher on the same tablet sees nothing of the first', async ({
 	openDevice
 }) => {
 	const tablet = await openDevice();
-	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
-	const app = new AppPage(page);
-	await page.goto(server.url);
-	await app.signIn('teacher', 'kehou-teacher');
-	await app.waitForFirstSync();
+	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
 	await expect(app.groupCard('svc-3-1')).toBeVisible();
 	const firstClassName = await app.groupCard('svc-3-1').locator('h2').innerText();
 	await page.getByTestId('sign-out').click();
@@ -84,14 +74,8 @@ test("a session that expired offline: another teacher cannot take over the first
 	openDevice
 }) => {
 	const tablet = await openDevice();
-	const page = tablet.context.pages()[0] ?? (await tablet.context.newPage());
-	const app = new AppPage(page);
-	await page.goto(server.url);
-	await app.signIn('teacher', 'kehou-teacher');
-	await app.waitForFirstSync();
-	await app.groupCard('svc-3-1').click();
-	const roll = new RollPage(page);
-	await expect(roll.tiles().first()).toBeVisible();
+	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
+	const roll = await openRoll(app, 'svc-3-1');
 	await tablet.context.setOffline(true);
 	await roll.tapUntil(0, 'late');
 	await tablet.context.request.delete(`${server.url}/_session`);

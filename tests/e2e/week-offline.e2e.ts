@@ -11,7 +11,7 @@ import { addDays } from '../../src/lib/domain/dates';
 import { groupDb, schoolDb } from '../../src/lib/domain/databases';
 import { foldRoll, schoolDate } from '../../src/lib/domain/roll';
 import type { Mark } from '../../src/lib/domain/roll.schema';
-import { AppPage, RollPage } from './pages/app.page';
+import { AppPage, openRoll, RollPage, signedIn } from './pages/app.page';
 import { acceptUpdate as acceptUpdateIn } from './support/update';
 import { expect, test, type Device } from './support/fixtures';
 import { serverDocs, type RunningServer } from './support/server';
@@ -117,17 +117,9 @@ function firstPage(context: BrowserContext): Promise<Page> {
 }
 
 async function signInAndOpenRoll(device: Device, server: RunningServer) {
-	const page = await firstPage(device.context);
-	const app = new AppPage(page);
-	await page.goto(server.url);
-	await expect(page).toHaveURL(/\/sign-in$/);
-	await app.signIn('teacher', 'kehou-teacher');
-	await expect(app.groupCard(GROUP)).toBeVisible();
+	const { page, app } = await signedIn(device.context, server.url, 'teacher', 'kehou-teacher');
 	await app.waitForServiceWorker();
-	await app.waitForFirstSync();
-	await app.groupCard(GROUP).click();
-	const roll = new RollPage(page);
-	await expect(roll.tiles().first()).toBeVisible();
+	const roll = await openRoll(app, GROUP);
 	return { page, app, roll };
 }
 

@@ -1,5 +1,5 @@
 // Page models: what a person does on each screen, so that tests read as the slice does.
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 export class AppPage {
 	constructor(readonly page: Page) {}
@@ -89,4 +89,28 @@ export class RollPage {
 			)
 		);
 	}
+}
+
+/** A device's page with a user signed in and the first sync done (the usual start). */
+export async function signedIn(
+	context: BrowserContext,
+	url: string,
+	name: string,
+	password: string
+): Promise<{ page: Page; app: AppPage }> {
+	const page = context.pages()[0] ?? (await context.newPage());
+	const app = new AppPage(page);
+	await page.goto(url);
+	await expect(page).toHaveURL(/\/sign-in$/);
+	await app.signIn(name, password);
+	await app.waitForFirstSync();
+	return { page, app };
+}
+
+/** Opens a group's session screen from today's list and waits for its children. */
+export async function openRoll(app: AppPage, groupId: string): Promise<RollPage> {
+	await app.groupCard(groupId).click();
+	const roll = new RollPage(app.page);
+	await expect(roll.tiles().first()).toBeVisible();
+	return roll;
 }
