@@ -8,6 +8,8 @@ export default defineConfig({
 		include: ['src/**/*.spec.ts', 'sync-server/**/*.spec.ts', 'tests/integration/**/*.spec.ts'],
 		environment: 'node',
 		testTimeout: 30_000,
-		hookTimeout: 30_000
+		hookTimeout: 30_000,
+		// PouchDB's replicator prints this after every first checkpoint lookup; it says nothing.
+		onConsoleLog: (log) => !log.includes('The above 404 is totally normal')
 	}
 });

@@ -18,7 +18,8 @@ import {
 	startServer,
 	until,
 	type ClientDatabase,
-	type Running
+	type Running,
+	stopping
 } from './test-helpers';
 
 const A = 'kh-demo--g--svc-3-1';
@@ -99,7 +100,8 @@ describe('cross-group events', () => {
 		// B keeps a live sync: the copy wakes its longpoll.
 		await b.pull();
 		const live = b.db.sync(b.remote, { live: true, retry: false, heartbeat: 2000 });
-		cleanups.unshift(async () => live.cancel());
+		// Cleanups run last-in first-out: this one ends before the server stops.
+		cleanups.push(stopping(live));
 
 		const handover = event('handover', 'teacher', {
 			groupId: 'svc-3-1',

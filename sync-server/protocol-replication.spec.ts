@@ -8,6 +8,7 @@ import {
 	Client,
 	localDb,
 	startServer,
+	stopping,
 	until,
 	type ClientDatabase,
 	type Running
@@ -85,10 +86,7 @@ describe('replication with PouchDB', () => {
 		const b = device();
 		const liveA = a.sync(remote(r.url, name), { live: true, retry: true });
 		const liveB = b.sync(remote(r.url, name), { live: true, retry: true });
-		cleanups.push(
-			() => liveA.cancel(),
-			() => liveB.cancel()
-		);
+		cleanups.push(stopping(liveA), stopping(liveB));
 		await a.put({ _id: 'from-a', v: 1 });
 		await b.put({ _id: 'from-b', v: 2 });
 		await until(async () => !!(await b.get('from-a').catch(() => null)));

@@ -12,7 +12,8 @@ import {
 	signIn,
 	startServer,
 	until,
-	type Running
+	type Running,
+	stopping
 } from './test-helpers';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -71,7 +72,7 @@ describe('replication with PouchDB', () => {
 		const remoteB = remoteWithCookie(running.url, TEACHER_DB, cookie);
 		await b.replicate.from(remoteB);
 		const live = b.sync(remoteB, { live: true, retry: false, heartbeat: 2000 });
-		cleanups.unshift(async () => live.cancel());
+		cleanups.push(stopping(live));
 		const errors: unknown[] = [];
 		live.on('error', (e) => errors.push(e));
 

@@ -107,6 +107,21 @@ export interface LiveSync {
 	cancel(): void;
 }
 
+/**
+ * A cleanup that cancels a live sync and resolves only once both directions
+ * have ended, so no request is still in flight when the server stops.
+ */
+export function stopping(live: LiveSync): () => Promise<void> {
+	const ended = new Promise<void>((resolve) => {
+		live.on('complete', () => resolve());
+		live.on('error', () => resolve());
+	});
+	return async () => {
+		live.cancel();
+		await ended;
+	};
+}
+
 interface ClientConstructor {
 	new (name: string, opts?: Record<string, unknown>): ClientDatabase;
 	plugin(p: unknown): ClientConstructor;
