@@ -124,6 +124,7 @@ describe('sign-in and sessions', () => {
 		expect((admin.body as { databases: string[] }).databases).toEqual([
 			'kh-demo--school',
 			'kh-demo--g--club-weiqi',
+			'kh-demo--g--ext-care',
 			'kh-demo--g--svc-3-1',
 			'kh-demo--g--svc-3-2',
 			'kh-demo--g--svc-4-1',
@@ -164,7 +165,7 @@ describe('sign-in and sessions', () => {
 		const root = await call(url, '/_kehou/me', {
 			cookie: await signIn(url, 'root', 'kehou-root')
 		});
-		expect((root.body as { databases: string[] }).databases).toHaveLength(14);
+		expect((root.body as { databases: string[] }).databases).toHaveLength(15);
 	});
 });
 

@@ -19,6 +19,7 @@ export const STAFF = [
 	{ id: 't-chen', name: '陈志远', userName: 'teacher2', roles: ['teacher'], groupIds: ['svc-3-2'] },
 	{ id: 't-zhao', name: '赵文静', roles: ['teacher'], groupIds: ['svc-4-1'] },
 	{ id: 't-he', name: '何俊峰', userName: 'club', roles: ['teacher'], groupIds: ['club-weiqi'] },
+	{ id: 't-ma', name: '马晓梅', userName: 'late', roles: ['teacher'], groupIds: ['ext-care'] },
 	{ id: 't-wu', name: '吴丽华', userName: 'head', roles: ['head-teacher'], classIds: ['3-1'] },
 	{ id: 'g-sun', name: '孙建国', userName: 'gate', roles: ['gate'] },
 	{ id: 'a-zhou', name: '周雅琴', userName: 'admin', roles: ['working-group'] }
@@ -42,6 +43,15 @@ export const CLUB = {
 	weekdays: [2, 4]
 } as const;
 
+/** 延时托管: children staying past the normal end are handed over to it; it has no roster. */
+export const EXTENDED_CARE = {
+	id: 'ext-care',
+	name: '延时托管班',
+	teacher: 't-ma',
+	room: 'library',
+	capacity: 60
+} as const;
+
 const VENUES = [
 	{ id: 'room-3-1', name: '三(1)班教室', building: '教学楼A', capacity: 45 },
 	{ id: 'room-3-3', name: '三(3)班教室', building: '教学楼A', capacity: 45 },
@@ -60,6 +70,7 @@ export const adminClassName = (grade: number, classNo: number) =>
 
 const HOMEWORK = { start: '15:30', end: '16:20' };
 const SECOND = { start: '16:30', end: '17:30' };
+const EXTENDED = { start: '17:30', end: '18:30' };
 
 /** The second block of a service class on days without the club: reading and sports alternate. */
 function rotation(classIndex: number, weekday: number) {
@@ -155,6 +166,27 @@ export function schoolDocs(term: DemoTerm): Doc[] {
 		capacity: CLUB.capacity,
 		category: '棋类'
 	});
+	out.push({
+		_id: `group:${EXTENDED_CARE.id}`,
+		type: 'group',
+		id: EXTENDED_CARE.id,
+		kind: 'extended',
+		name: EXTENDED_CARE.name,
+		venue: '图书馆',
+		venueId: EXTENDED_CARE.room,
+		teacherIds: [EXTENDED_CARE.teacher],
+		capacity: EXTENDED_CARE.capacity,
+		endTime: '18:30'
+	});
+	for (let weekday = 1; weekday <= 5; weekday++) {
+		out.push(
+			slot(EXTENDED_CARE.id, weekday, 3, EXTENDED, EXTENDED_CARE.teacher, {
+				activity: 'homework',
+				title: '延时托管（作业、阅读）',
+				venueId: EXTENDED_CARE.room
+			})
+		);
+	}
 	for (const weekday of CLUB.weekdays) {
 		out.push(
 			slot(CLUB.id, weekday, 2, SECOND, CLUB.teacher, {

@@ -163,6 +163,7 @@ describe('demo school', () => {
 				'kh-demo--c--3-1',
 				'kh-demo--c--3-3',
 				'kh-demo--g--club-weiqi',
+				'kh-demo--g--ext-care',
 				'kh-demo--g--svc-3-1',
 				'kh-demo--g--svc-3-2',
 				'kh-demo--g--svc-4-1',

@@ -66,6 +66,15 @@ const ACCOUNTS: Array<NewUser & DemoAccount> = [
 		groups: ['club-weiqi']
 	},
 	{
+		name: 'late',
+		password: 'kehou-late',
+		displayName: '马晓梅',
+		schoolId: DEMO_SCHOOL_ID,
+		staffId: 't-ma',
+		roles: ['teacher'],
+		groups: ['ext-care']
+	},
+	{
 		name: 'head',
 		password: 'kehou-head',
 		displayName: '吴丽华',
@@ -176,6 +185,11 @@ export async function seedDemo(storage: Storage, now = new Date()): Promise<Demo
 		const failed = results.find((r) => !r.ok);
 		if (failed) throw new Error(`demo seeding failed in ${name}: ${failed.id} ${failed.name}`);
 		storage.notify(name);
+	}
+	// Every group has its database from the start, even one without documents of its own.
+	for (const g of schoolDocs(currentTerm(now)).filter((d) => d.type === 'group')) {
+		const name = groupDb(DEMO_SCHOOL_ID, String(g.id));
+		if (!byDb.has(name)) await storage.create(name);
 	}
 	// The leave notices reach the groups they name as any written document would.
 	for (const name of byDb.keys()) await mirrorsOf(storage).flush(name);

@@ -95,7 +95,8 @@ export const venueSchema = z
 	.superRefine(idRule('venue'));
 export type Venue = z.infer<typeof venueSchema>;
 
-export const GROUP_KINDS = ['service', 'club'] as const;
+/** service: 课后服务班; club: 社团; extended: 延时托管班 (children handed over after the end). */
+export const GROUP_KINDS = ['service', 'club', 'extended'] as const;
 /** 每班班额原则上不超过45人 (plan 四(五)5). */
 export const SERVICE_CLASS_CAP = 45;
 

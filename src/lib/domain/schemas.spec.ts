@@ -173,6 +173,24 @@ describe('schemas refuse invalid documents with a reason', () => {
 			'fromGroupId'
 		],
 		[
+			'a child taken in off the list without a reason',
+			f.makeArrival('walkin-1', { unlisted: { studentName: '王小禾', className: '二(3)班' } }),
+			'reason'
+		],
+		[
+			'a walk-in id without the child named',
+			f.makeArrival('walkin-1', { reason: '家长临时送来' }),
+			'studentId'
+		],
+		[
+			'an unlisted child under a real student id',
+			f.makeArrival('s', {
+				unlisted: { studentName: '王小禾', className: '二(3)班' },
+				reason: '家长临时送来'
+			}),
+			'studentId'
+		],
+		[
 			'a leave ending before it starts',
 			f.makeLeave('s', { firstDay: '2026-12-02', lastDay: '2026-12-01' }),
 			'lastDay'
@@ -230,6 +248,16 @@ describe('schemas refuse invalid documents with a reason', () => {
 		const result = validateDoc(doc);
 		expect(result.ok).toBe(false);
 		if (!result.ok) expect(result.reason).toContain(fragment);
+	});
+});
+
+describe('a child taken in off the list', () => {
+	it('is an arrival under a walk-in id, with name, class and reason', () => {
+		const a = f.makeArrival('walkin-0a1b2c', {
+			unlisted: { studentName: '王小禾', className: '二(3)班' },
+			reason: '家长临时送来，班主任已知'
+		});
+		expect(validateDoc(a)).toMatchObject({ ok: true });
 	});
 });
 

@@ -38,6 +38,14 @@ export const enrollmentSchema = z
 	.superRefine(eventRules('enrollment'));
 export type Enrollment = z.infer<typeof enrollmentSchema>;
 
+/** Name and class of a child, as told, for a group that does not hold the child's card. */
+export const unlistedChildSchema = z
+	.object({ studentName: personNameSchema, className: z.string().trim().min(1).max(20) })
+	.strict();
+
+/** Ids of children taken in off the list start with this; real student ids never do. */
+export const WALK_IN_PREFIX = 'walkin-';
+
 /**
  * A child arrives in a group: late, or from another group's handover. With `handoverId`
  * it is the receiving side's acceptance and is mirrored to `fromGroupId`'s database, so
@@ -50,10 +58,24 @@ export const arrivalSchema = z
 		studentId: refIdSchema,
 		date: isoDateSchema,
 		handoverId: eventIdSchema.optional(),
-		fromGroupId: refIdSchema.optional()
+		fromGroupId: refIdSchema.optional(),
+		/**
+		 * A child who is not on this group's list turned up (名单外): who they say they are,
+		 * name and class only. The teacher's device has no card for them, so `studentId` is
+		 * a made-up `walkin-…` id, and `reason` says why they were taken in.
+		 */
+		unlisted: unlistedChildSchema.optional()
 	})
 	.strict()
 	.superRefine(eventRules('arrival'))
+	.refine((d) => !d.unlisted || (!d.handoverId && !!d.reason?.trim()), {
+		message: 'a child taken in off the list comes with a reason, not from a handover',
+		path: ['reason']
+	})
+	.refine((d) => !d.unlisted === !d.studentId.startsWith(WALK_IN_PREFIX), {
+		message: 'a walk-in id names an unlisted child, and only it does',
+		path: ['studentId']
+	})
 	.refine((d) => !d.handoverId === !d.fromGroupId, {
 		message: 'an accepted handover names both handoverId and fromGroupId',
 		path: ['fromGroupId']
@@ -138,10 +160,7 @@ export const handoverSchema = z
 		 * Who the child is, for a receiving group that may not hold the child's card (a
 		 * club's visitor): name and class only, nothing sensitive.
 		 */
-		child: z
-			.object({ studentName: personNameSchema, className: z.string().min(1).max(20) })
-			.strict()
-			.optional(),
+		child: unlistedChildSchema.optional(),
 		note: noteSchema.optional()
 	})
 	.strict()

@@ -253,6 +253,19 @@ describe('handover between groups (two devices, one document in both databases)'
 		expect(sessionClosure(arrived).blocking.map((b) => b.studentId)).toEqual(['a', 'z']);
 	});
 
+	it('a group without a roster (extended care) receives children without flagging them', () => {
+		const ext = (events: SessionEvents) =>
+			foldSession({ groupId: 'club-weiqi', date: DATE, expected: [], events });
+		expect(ext({ handovers: [handover] }).get('a')).toMatchObject({
+			status: 'expected',
+			expected: false,
+			flags: ['incoming']
+		});
+		const arrived = ext({ handovers: [handover], arrivals: [arrival] });
+		expect(arrived.get('a')).toMatchObject({ status: 'present', flags: [] });
+		expect(sessionClosure(arrived).blocking.map((b) => b.studentId)).toEqual(['a']);
+	});
+
 	it('a gate release mirrored into the group closes a child handed to the gate', () => {
 		const toGate = f.makeHandover('a', {
 			at: T(100),

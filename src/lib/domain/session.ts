@@ -57,7 +57,10 @@ export const FINAL_STATUSES: ReadonlySet<ChildStatus> = new Set([
 ]);
 
 export type SessionFlag =
-	/** Events for a child not in the day's expected list (joined late? wrong group?). */
+	/**
+	 * Events for a child not in the day's expected list (joined late? wrong group? taken in
+	 * off the list?); a child another group handed over is not flagged.
+	 */
 	| 'not-expected'
 	/** Released or handed over, but never marked present or seen arriving. */
 	| 'departed-without-present'
@@ -149,7 +152,10 @@ export function foldSession(input: {
 			expected: expected.has(studentId),
 			flags: []
 		};
-		if (!state.expected) state.flags.push('not-expected');
+		// A child another group handed over is expected by that handover, not out of place.
+		const byHandover =
+			incoming.some((h) => h.studentId === studentId) || childArrivals.some((a) => a.handoverId);
+		if (!state.expected && !byHandover) state.flags.push('not-expected');
 
 		const lastMark = lastEvent(childMarks);
 		if (lastMark) state.mark = lastMark.status;

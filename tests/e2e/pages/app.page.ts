@@ -59,8 +59,12 @@ export class RollPage {
 		}
 	}
 
+	/** Marks everyone not yet marked present, and waits until the marks are on screen. */
 	async allPresent() {
-		await this.page.getByTestId('all-present').click();
+		const button = this.page.getByTestId('all-present');
+		await button.click();
+		// Nobody is left to mark: a tap before this would race the batch (and mark twice).
+		await expect(button).toBeDisabled();
 	}
 
 	/** Taps a child's tile until it shows the wanted status. */

@@ -4,7 +4,10 @@ import { validateDoc, type Pickup } from '$lib/domain';
 import {
 	arrivalBody,
 	careLogBody,
+	extendedCareBodies,
 	handoverBody,
+	schoolInstant,
+	unlistedArrivalBody,
 	leaveReasonBody,
 	markable,
 	overrideBody,
@@ -39,6 +42,13 @@ const valid = (body: Record<string, unknown> & { type: string }) => {
 	const r = validateDoc(envelope(body));
 	if (!r.ok) throw new Error(r.reason);
 	return true;
+};
+
+/** The document as stored, once the schema has accepted it. */
+const stored = (body: Record<string, unknown> & { type: string }) => {
+	const r = validateDoc(envelope(body));
+	if (!r.ok) throw new Error(r.reason);
+	return r.doc;
 };
 
 describe('session actions write schema-valid events', () => {
@@ -107,5 +117,54 @@ describe('session actions write schema-valid events', () => {
 		expect(markable({ ...s, status: 'expected' })).toBe(true);
 		expect(markable({ ...s, status: 'released' })).toBe(false);
 		expect(markable({ ...s, status: 'handed-over' })).toBe(false);
+	});
+});
+
+describe('a late arrival time', () => {
+	it('is read on the school date in China time', () => {
+		expect(schoolInstant('2026-11-30', '15:52')).toBe('2026-11-30T07:52:00.000Z');
+	});
+});
+
+describe('a child taken in off the list', () => {
+	it('is an arrival under a walk-in id with name, class and reason', () => {
+		const doc = stored(
+			unlistedArrivalBody(k, '0f3c', {
+				studentName: ' 王小禾 ',
+				className: '二(3)班',
+				reason: '家长临时送来'
+			})
+		);
+		expect(doc).toMatchObject({
+			studentId: 'walkin-0f3c',
+			unlisted: { studentName: '王小禾', className: '二(3)班' }
+		});
+	});
+
+	it('is refused without a reason', () => {
+		const r = validateDoc(
+			envelope(
+				unlistedArrivalBody(k, '0f3c', { studentName: '王小禾', className: '二(3)班', reason: '' })
+			)
+		);
+		expect(r.ok).toBe(false);
+	});
+});
+
+describe('extended care (延时托管)', () => {
+	it('hands each child still here to the extended-care group, named for the receiver', () => {
+		const student = { id: 'stu-1', name: '林子涵', className: '三(1)班' } as never;
+		const bodies = extendedCareBodies(k, 'ext-care', [
+			{ studentId: 'stu-1', student },
+			{
+				studentId: 'walkin-1',
+				student: undefined,
+				visitor: { name: '王小禾', className: '二(3)班' }
+			}
+		]);
+		expect(bodies.map(stored)).toMatchObject([
+			{ to: { kind: 'group', groupId: 'ext-care' }, child: { studentName: '林子涵' } },
+			{ studentId: 'walkin-1', child: { studentName: '王小禾', className: '二(3)班' } }
+		]);
 	});
 });

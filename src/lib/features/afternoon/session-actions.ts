@@ -1,6 +1,12 @@
 // The events one action on the sheet writes, as plain bodies (the repository adds the
 // envelope: id, time, device, author). Pure, so every branch is unit-tested.
-import type { ActivityKind, ChildState, Pickup, Relation } from '$lib/domain';
+import {
+	WALK_IN_PREFIX,
+	type ActivityKind,
+	type ChildState,
+	type Pickup,
+	type Relation
+} from '$lib/domain';
 import type { StudentRow } from '$lib/db/read-model';
 
 export interface SessionKey {
@@ -39,32 +45,38 @@ export function overrideBody(
 	};
 }
 
+/** Who a child is, for the receiving side: from the card, or as a visitor was named. */
+export interface ChildId {
+	student: StudentRow | undefined;
+	visitor?: { name: string; className: string };
+}
+
+function named(c: ChildId | undefined) {
+	if (c?.student) return { studentName: c.student.name, className: c.student.className };
+	if (c?.visitor) return { studentName: c.visitor.name, className: c.visitor.className };
+	return undefined;
+}
+
 export function handoverBody(
 	k: SessionKey,
 	studentId: string,
 	to: { kind: 'group'; groupId: string } | { kind: 'gate' },
-	gatePacket?: { student: StudentRow | undefined; pickups: Pickup[] }
+	packet?: ChildId & { pickups: Pickup[] }
 ): Body {
+	const who = named(packet);
 	return {
 		type: 'handover',
 		groupId: k.groupId,
 		studentId,
 		date: k.date,
 		to,
-		...(to.kind === 'group' && gatePacket?.student
-			? {
-					child: {
-						studentName: gatePacket.student.name,
-						className: gatePacket.student.className
-					}
-				}
-			: {}),
+		...(to.kind === 'group' && who ? { child: who } : {}),
 		...(to.kind === 'gate'
 			? {
 					gate: {
-						studentName: gatePacket?.student?.name ?? studentId,
-						className: gatePacket?.student?.className ?? '—',
-						pickups: (gatePacket?.pickups ?? []).map((p) => ({
+						studentName: who?.studentName ?? studentId,
+						className: who?.className ?? '—',
+						pickups: (packet?.pickups ?? []).map((p) => ({
 							pickupId: p.id,
 							name: p.name,
 							relation: p.relation,
@@ -123,6 +135,45 @@ export function arrivalBody(
 		handoverId: handover.id,
 		fromGroupId: handover.groupId
 	};
+}
+
+/** `HH:MM` on the school date, in China's time zone, as an instant. */
+export function schoolInstant(date: string, time: string): string {
+	return new Date(`${date}T${time}:00+08:00`).toISOString();
+}
+
+/**
+ * A child who is not on the list turned up (名单外): taken in under a made-up id, with the
+ * name and class they give and the reason, so the office sees it and someone must still
+ * release or hand them over.
+ */
+export function unlistedArrivalBody(
+	k: SessionKey,
+	walkInId: string,
+	child: { studentName: string; className: string; reason: string }
+): Body {
+	return {
+		type: 'arrival',
+		groupId: k.groupId,
+		studentId: `${WALK_IN_PREFIX}${walkInId}`,
+		date: k.date,
+		unlisted: { studentName: child.studentName.trim(), className: child.className.trim() },
+		reason: child.reason.trim()
+	};
+}
+
+/**
+ * 延时托管: the children still here at the end go to the extended-care group, one handover
+ * each (the receiving teacher confirms each arrival).
+ */
+export function extendedCareBodies(
+	k: SessionKey,
+	extendedGroupId: string,
+	children: ReadonlyArray<ChildId & { studentId: string }>
+): Body[] {
+	return children.map((c) =>
+		handoverBody(k, c.studentId, { kind: 'group', groupId: extendedGroupId }, { ...c, pickups: [] })
+	);
 }
 
 /** Children whose tile may be tapped to change the roll-call mark. */

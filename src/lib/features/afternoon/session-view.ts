@@ -90,6 +90,12 @@ export function buildSessionView(groupId: string, date: string, data: DayData): 
 			visitors.set(h.studentId, { name: h.child.studentName, className: h.child.className });
 		}
 	}
+	// A child taken in off the list is named by the arrival that took them in.
+	for (const a of data.arrivals) {
+		if (a.unlisted && a.groupId === groupId) {
+			visitors.set(a.studentId, { name: a.unlisted.studentName, className: a.unlisted.className });
+		}
+	}
 	return {
 		day,
 		slots: day ? sessionSlots(groupId, day, data.slots) : [],

@@ -9,6 +9,10 @@ import { groupDb, markSchema, type Mark, type MarkStatus } from '$lib/domain';
 export interface MarkInput {
 	studentId: string;
 	status: MarkStatus;
+	/** For `late`: when the child arrived, if not now. */
+	arrivedAt?: string;
+	/** Why: required by the sheet for a correction or a leave. */
+	reason?: string;
 	/** The mark this one replaces, if the child already had one. */
 	supersedes?: string;
 }
@@ -38,7 +42,8 @@ export async function recordMarks(
 			studentId: input.studentId,
 			date,
 			status: input.status,
-			...(input.status === 'late' ? { arrivedAt: at } : {}),
+			...(input.status === 'late' ? { arrivedAt: input.arrivedAt ?? at } : {}),
+			...(input.reason ? { reason: input.reason } : {}),
 			at,
 			deviceId,
 			author: author.name,
@@ -60,3 +65,14 @@ export const groupsLive = (ids: readonly string[] | 'all') =>
 
 export const groupLive = (groupId: string) =>
 	new Live<GroupRow | null>(async () => (await readModel.groups.get(groupId)) ?? null);
+
+/** Staff display names by account name, from the school directory, for histories. */
+export const staffNamesLive = () =>
+	new Live<Map<string, string>>(async () => {
+		const staff = await readModel.docs.where('type').equals('staff').toArray();
+		return new Map(
+			staff
+				.filter((s) => typeof s.userName === 'string' && typeof s.name === 'string')
+				.map((s) => [s.userName as string, s.name as string])
+		);
+	});
