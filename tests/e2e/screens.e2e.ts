@@ -63,6 +63,21 @@ for (const size of SIZES) {
 			await roll.tapUntil(present[6], 'late');
 			await checkLayout(page);
 			await shot('roll');
+			// The details sheet: attendance, late time, correction, and the child's history.
+			await page.getByTestId('child-details').nth(present[6]).click();
+			await expect(page.getByTestId('child-history').locator('li')).toHaveCount(4);
+			await page.locator('[data-testid=mark-choice][data-status=late]').click();
+			await checkLayout(page);
+			await shot('roll-sheet');
+			await page.keyboard.press('Escape');
+			await expect(page.getByTestId('child-sheet')).toHaveCount(0);
+			await roll.page.getByTestId('roll-search').fill('2');
+			await page.getByTestId('add-unlisted').click();
+			await expect(page.getByTestId('unlisted')).toBeVisible();
+			await checkLayout(page);
+			await shot('unlisted');
+			await page.keyboard.press('Escape');
+			await roll.page.getByTestId('roll-search').fill('');
 			// Home time: the release sheet of one child.
 			await page.getByTestId('mode-release').click();
 			await roll.tile(0).click();
