@@ -99,6 +99,7 @@ describe('accounts', () => {
 			'club',
 			'gate',
 			'head',
+			'late',
 			'li',
 			'root',
 			'teacher',
