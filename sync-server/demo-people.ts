@@ -252,6 +252,20 @@ export function peopleDocs(term: DemoTerm, today: string): PeopleDocs {
 		}
 	});
 
+	// A one-time delegate for today, entered by the office: a neighbour collects the first
+	// child of 三年级1班课后服务 (the authorisation is good on this date only).
+	const first = children.find((c) => c.groupId === 'svc-3-1')!;
+	toGroup(first.groupId, {
+		_id: `pickup:${first.id}-once-${today}`,
+		type: 'pickup',
+		id: `${first.id}-once-${today}`,
+		groupId: first.groupId,
+		studentId: first.id,
+		name: '郑慧',
+		relation: 'neighbour',
+		onDate: today
+	});
+
 	// Two leave notices for today: one by the head teacher of 三(1)班 for a club member
 	// (mirrored into the service class and the club), one by the office in 三(3)班.
 	const leaveAt = `${addDays(today, -1)}T23:40:00.000Z`;
