@@ -27,7 +27,7 @@ export const STAFF = [
 
 /** Service classes: each draws its children from two 行政班 of a grade. */
 export const SERVICE_CLASSES = [
-	{ id: 'svc-3-1', grade: 3, classes: [1, 2], size: 38, teacher: 't-lin', room: 'room-3-1' },
+	{ id: 'svc-3-1', grade: 3, classes: [1, 2], size: 45, teacher: 't-lin', room: 'room-3-1' },
 	{ id: 'svc-3-2', grade: 3, classes: [3, 4], size: 42, teacher: 't-chen', room: 'room-3-3' },
 	{ id: 'svc-4-1', grade: 4, classes: [1, 2], size: 35, teacher: 't-zhao', room: 'room-4-1' }
 ] as const;

@@ -45,7 +45,7 @@ describe('demo school', () => {
 		expect(groups.filter((g) => g.kind === 'club').map((g) => g.id)).toEqual(['club-weiqi']);
 		const cards = ofType('student');
 		for (const [g, size] of [
-			['svc-3-1', 38],
+			['svc-3-1', 45],
 			['svc-3-2', 42],
 			['svc-4-1', 35]
 		] as const) {
@@ -109,7 +109,7 @@ describe('demo school', () => {
 				slots,
 				periods: membershipPeriods(enrollments, groupId)
 			});
-		expect(expected('svc-3-1')).toHaveLength(38);
+		expect(expected('svc-3-1')).toHaveLength(45);
 		expect(sessionSlots('svc-3-1', monday, slots)[0].activity).toBe('homework');
 		expect(expected('club-weiqi')).toEqual([]);
 		const tuesday = calendarDay(term, '2026-12-01');
@@ -120,7 +120,7 @@ describe('demo school', () => {
 
 	it('gives every child 1–3 pickup adults per group, phones only in the admin database', () => {
 		const cards = ofType('student');
-		const pickups = ofType('pickup');
+		const pickups = ofType('pickup').filter((p) => !p.onDate);
 		for (const card of cards) {
 			const n = pickups.filter((p) => p.studentId === card.id && p.groupId === card.groupId).length;
 			expect(n).toBeGreaterThanOrEqual(1);
@@ -130,12 +130,17 @@ describe('demo school', () => {
 		for (const g of guardians) expect(g.phone).toMatch(/^138-0000-\d{4}$/);
 		expect(new Set(guardians.map((g) => g.phone)).size).toBe(guardians.length);
 		const records = ofType('student-record');
-		expect(records).toHaveLength(115);
+		expect(records).toHaveLength(122);
 		const categories = new Set(records.flatMap((r) => r.priorities));
 		expect(categories).toEqual(new Set(['left-behind', 'migrant', 'hardship', 'special-needs']));
 		for (const { db, doc } of docs) {
 			if (db.includes('--g--')) expect(JSON.stringify(doc)).not.toMatch(/138-0000/);
 		}
+	});
+
+	it('has one one-time delegate, for today only, in the first service class', () => {
+		const once = ofType('pickup').filter((p) => p.onDate);
+		expect(once).toMatchObject([{ groupId: 'svc-3-1', onDate: today, relation: 'neighbour' }]);
 	});
 
 	it('has two leave notices for today in class databases, mirrored into the groups', () => {

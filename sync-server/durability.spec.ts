@@ -148,7 +148,7 @@ describe('durability', () => {
 		const info = (await call(second.url, `/${TEACHER_DB}`, { headers: teacher })).body as {
 			doc_count: number;
 		};
-		// 38 demo children and every mark of every client.
+		// 45 demo children and every mark of every client.
 		expect(info.doc_count).toBe(TEACHER_DB_SEEDED + total);
 		second.child.kill('SIGTERM');
 		await new Promise((r) => second.child.once('exit', r));

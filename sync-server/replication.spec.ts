@@ -57,7 +57,7 @@ describe('replication with PouchDB', () => {
 				.map((r) => r.id)
 				.sort()
 		).toEqual(marks.map((m) => m._id).sort());
-		expect(all.rows.filter((r) => r.doc.type === 'student').length).toBe(38);
+		expect(all.rows.filter((r) => r.doc.type === 'student').length).toBe(45);
 
 		// A second push is a no-op: checkpoints in _local documents work.
 		const again = await a.replicate.to(remote);

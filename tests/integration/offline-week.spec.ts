@@ -18,7 +18,7 @@ afterEach(async () => {
 const DAYS = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27'];
 /**
  * Marks per child and day: 1–16 taps (each after the first supersedes the one before), so a
- * week of the demo class (38 children) comes to a term's scale: ~1,800 events.
+ * week of the demo class (45 children) comes to a term's scale: ~1,800 events.
  */
 const MAX_TAPS = 16;
 const taps = (child: number, day: number) => 1 + ((child * 7 + day * 3) % MAX_TAPS);
