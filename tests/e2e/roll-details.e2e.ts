@@ -170,6 +170,7 @@ test('after the end time, the children still here move to extended care, and its
 	const late = await signedIn(other.context, server.url, 'late', 'kehou-late');
 	const ext = await openRoll(late.app, 'ext-care');
 	await expect(ext.tiles()).toHaveCount(staying);
+	await ext.expectTally({ expected: staying, unmarked: staying });
 	await expect(ext.tile(0).getByTestId('child-flag')).toHaveText('⚠ 待接收');
 	await ext.tile(0).click();
 	await expect(ext.tile(0)).toHaveAttribute('data-status', 'present');

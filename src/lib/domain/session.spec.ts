@@ -261,8 +261,10 @@ describe('handover between groups (two devices, one document in both databases)'
 			expected: false,
 			flags: ['incoming']
 		});
+		expect(tallySession(ext({ handovers: [handover] }))).toMatchObject({ expected: 1, waiting: 1 });
 		const arrived = ext({ handovers: [handover], arrivals: [arrival] });
 		expect(arrived.get('a')).toMatchObject({ status: 'present', flags: [] });
+		expect(tallySession(arrived)).toMatchObject({ expected: 1, present: 1 });
 		expect(sessionClosure(arrived).blocking.map((b) => b.studentId)).toEqual(['a']);
 	});
 

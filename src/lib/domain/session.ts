@@ -260,7 +260,7 @@ export function sessionClosure(states: ReadonlyMap<string, ChildState>): Session
 }
 
 export interface SessionTally {
-	/** 应到: children expected today. */
+	/** 应到: children expected today, by enrollment or by another group's handover. */
 	expected: number;
 	/** Expected and not yet marked. */
 	waiting: number;
@@ -283,7 +283,9 @@ export function tallySession(states: ReadonlyMap<string, ChildState>): SessionTa
 		released: 0
 	};
 	for (const s of states.values()) {
-		if (s.expected) t.expected++;
+		// 应到 includes children another group handed over (a group without a roster, such as
+		// extended care, expects exactly those); only children out of place are left out.
+		if (s.expected || !s.flags.includes('not-expected')) t.expected++;
 		if (s.status === 'expected') t.waiting++;
 		else if (s.status === 'handed-over') t.handedOver++;
 		else t[s.status]++;
