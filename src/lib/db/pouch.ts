@@ -48,6 +48,8 @@ export interface Database {
 	put(doc: PouchDoc): Promise<WriteResult>;
 	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
 	get(id: string, opts?: { rev?: string; conflicts?: boolean }): Promise<PouchDoc>;
+	/** An attachment's bytes (a Blob in the browser). */
+	getAttachment(docId: string, name: string): Promise<Blob>;
 	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
 		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
 	}>;

@@ -151,6 +151,7 @@ export const activityRecordSchema = z
 export type ActivityRecord = z.infer<typeof activityRecordSchema>;
 
 export const INCIDENT_KINDS = ['injury', 'illness', 'conflict', 'missing', 'other'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 export const incidentSchema = z
 	.object({
