@@ -55,6 +55,23 @@ describe('photos on records', () => {
 			expect(photo.status).toBe(200);
 			expect(photo.headers.get('content-type')).toBe('image/jpeg');
 			expect(Buffer.from(await photo.arrayBuffer()).equals(bytes(300 * 1024, 1))).toBe(true);
+
+			// The office's device pulls the group's database, the photos with it.
+			const office = localDb();
+			try {
+				const adminCookie = await signIn(s.url, 'admin', 'kehou-admin');
+				const pulled = await office.db.replicate.from(
+					remoteWithCookie(s.url, TEACHER_DB, adminCookie)
+				);
+				expect(pulled.doc_write_failures).toBe(0);
+				const got = (await office.db.getAttachment(
+					String(doc._id),
+					'photo-1.jpg'
+				)) as unknown as Buffer;
+				expect(Buffer.from(got).equals(bytes(300 * 1024, 1))).toBe(true);
+			} finally {
+				await office.dispose();
+			}
 		} finally {
 			await device.dispose();
 		}
