@@ -85,6 +85,10 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await line.getByTestId('child-note').fill('口算练习还差一页');
 	await careLog.getByTestId('photo-input').setInputFiles(photoFile());
 	await expect(careLog.getByTestId('photo-thumb')).toHaveCount(1);
+	await page.screenshot({
+		path: 'tests/.artifacts/screens/care-log-tablet-landscape-zh-CN.png',
+		fullPage: true
+	});
 	await page.getByTestId('care-log-submit').click();
 	await expect(page.getByTestId('session-closed')).toBeVisible();
 	// marks: one per child here + 3 re-taps to reach late; releases here-1; handover; care log

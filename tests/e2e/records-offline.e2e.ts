@@ -57,6 +57,22 @@ test('activity record with a photo and an incident, offline; the office sees bot
 	await expect(record).toContainText('秋天的树叶拼贴画');
 	await expectShown(record.getByTestId('stored-photo'));
 
+	// An amendment is a new record that replaces the old one, says why, and keeps its photo.
+	await record.getByTestId('activity-amend').click();
+	await expect(form.getByTestId('photo-thumb')).toHaveCount(1);
+	await form
+		.getByTestId('activity-highlights')
+		.fill('小组合作有分工，作品各有特色；小林讲解了拼法');
+	await form.getByTestId('activity-submit').click();
+	await expect(form.getByText('请写明修改原因。')).toBeVisible();
+	await form.getByTestId('amend-reason').fill('补充亮点');
+	await form.getByTestId('activity-submit').click();
+	await expect(form).toHaveCount(0);
+	await expect(record).toHaveCount(1);
+	await expect(record.getByTestId('amended')).toContainText('补充亮点');
+	await expect(record).toContainText('小林讲解了拼法');
+	await expectShown(record.getByTestId('stored-photo'));
+
 	// An incident: two children, parents told.
 	await page.goto(`${server.url}/incident/${GROUP}`);
 	await page.getByTestId('incident-new').click();
@@ -75,20 +91,23 @@ test('activity record with a photo and an incident, offline; the office sees bot
 	await expect(report).toHaveCount(0);
 	await expect(page.getByTestId('incident')).toHaveCount(1);
 	await expect(page.getByTestId('incident')).toContainText(names[0]);
-	await app.expectPending(2);
+	await app.expectPending(3);
 
 	// A reload without network keeps both, the photo too.
 	await page.reload();
 	await expect(page.getByTestId('incident')).toHaveCount(1);
 	await page.goto(`${server.url}/activity/${GROUP}`);
 	await expectShown(page.getByTestId('activity-record').getByTestId('stored-photo'));
-	await app.expectPending(2);
+	await app.expectPending(3);
 
 	// Online: both reach the server, the photo as a bounded JPEG attachment of the record.
 	await tablet.context.setOffline(false);
 	await app.expectPending(0);
 	const docs = await serverDocs(server.url, groupDb('demo', GROUP));
-	const [saved] = docs.filter((d) => d.type === 'activity-record');
+	const records = docs.filter((d) => d.type === 'activity-record');
+	expect(records).toHaveLength(2);
+	const saved = records.find((d) => d.supersedes)!;
+	expect(saved.supersedes).toBe(records.find((d) => !d.supersedes)?.id);
 	expect(saved.photos).toEqual(['photo-1.jpg']);
 	const stub = (saved._attachments as Record<string, { content_type: string; length: number }>)[
 		'photo-1.jpg'
@@ -112,7 +131,8 @@ test('activity record with a photo and an incident, offline; the office sees bot
 	await expect(admin.page.getByTestId('incident')).toContainText('校医消毒包扎');
 	await admin.page.goto(`${server.url}/activity/${GROUP}`);
 	const seen = admin.page.getByTestId('activity-record');
-	await expect(seen).toContainText('拼贴画 8 幅');
+	await expect(seen).toHaveCount(1);
+	await expect(seen).toContainText('小林讲解了拼法');
 	await expectShown(seen.getByTestId('stored-photo'));
 	await admin.expectPending(0);
 });

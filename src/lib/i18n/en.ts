@@ -210,6 +210,8 @@ export const en = {
 	'form.cancel': 'Cancel',
 	'record.by': 'Written by {author}, {date} {time}',
 	'records.nav': 'Records',
+	'records.activityLink': 'Activity record',
+	'records.incidentLink': 'Incidents',
 	'records.backToSession': 'Back to the session',
 	'activityRecord.heading': 'Activity records',
 	'activityRecord.new': "Write this week's record",

@@ -200,6 +200,8 @@ export const zhCN = {
 	'form.cancel': '取消',
 	'record.by': '{author} 记录于 {date} {time}',
 	'records.nav': '记录',
+	'records.activityLink': '活动记录',
+	'records.incidentLink': '事故报告',
 	'records.backToSession': '返回本班',
 	'activityRecord.heading': '活动记录',
 	'activityRecord.new': '写本周活动记录',
