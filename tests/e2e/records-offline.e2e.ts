@@ -127,6 +127,9 @@ test('activity record with a photo and an incident, offline; the office sees bot
 	await expect(flagged).toHaveCount(1, { timeout: 60_000 });
 	await expect(flagged).toContainText(names[0]);
 	await expect(flagged).toContainText('受伤');
+	await admin.page.screenshot({
+		path: 'tests/.artifacts/screens/office-attention-tablet-landscape-zh-CN.png'
+	});
 	await flagged.getByRole('link').click();
 	await expect(admin.page.getByTestId('incident')).toContainText('校医消毒包扎');
 	await admin.page.goto(`${server.url}/activity/${GROUP}`);
