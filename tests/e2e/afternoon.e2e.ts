@@ -99,6 +99,18 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await page.reload();
 	await expect(page.getByTestId('session-closed')).toBeVisible();
 
+	// An amendment after closing is a new care log with a reason; lines and photo carry over.
+	await page.getByTestId('care-log-amend').click();
+	await expect(careLog.getByTestId('photo-thumb')).toHaveCount(1);
+	await expect(careLog.getByTestId('child-note')).toHaveValue('口算练习还差一页');
+	await careLog.locator('textarea').last().fill('下雨，提醒家长带伞');
+	await careLog.getByTestId('amend-reason').fill('补记备注');
+	await page.getByTestId('care-log-submit').click();
+	const summary = page.getByTestId('care-log-summary');
+	await expect(summary.getByTestId('amended')).toContainText('补记备注');
+	await expect(summary).toContainText('下雨，提醒家长带伞');
+	await app.expectPending(written + 1);
+
 	// Online: every record reaches the server.
 	await tablet.context.setOffline(false);
 	await app.expectPending(0);
@@ -107,8 +119,8 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	expect(of('release')).toHaveLength(here - 1);
 	expect(of('release').filter((r) => r.override)).toHaveLength(1);
 	expect(of('handover')).toHaveLength(1);
-	expect(of('care-log')).toHaveLength(1);
-	const [log] = of('care-log') as Array<{
+	expect(of('care-log')).toHaveLength(2);
+	const [log] = of('care-log').filter((d) => d.supersedes) as Array<{
 		children: { homework: string; note?: string }[];
 		photos: string[];
 		_attachments: Record<string, { content_type: string; length: number }>;
@@ -143,9 +155,10 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	).toHaveCount(1);
 	// The office reads the care log, its photo from its own replica.
 	await card.click();
-	const summary = adminPage.getByTestId('care-log-summary');
-	await expect(summary).toContainText('口算练习还差一页');
-	const photo = summary.getByTestId('stored-photo');
+	const seen = adminPage.getByTestId('care-log-summary');
+	await expect(seen).toContainText('口算练习还差一页');
+	await expect(seen).toContainText('下雨，提醒家长带伞');
+	const photo = seen.getByTestId('stored-photo');
 	await expect(photo).toBeVisible();
 	await expect
 		.poll(() => photo.evaluate((i: HTMLImageElement) => (i.complete ? i.naturalWidth : 0)))
