@@ -16,12 +16,11 @@ export interface ActivityRecordsView {
 
 export const activityRecordsLive = (groupId: string) =>
 	new Live<ActivityRecordsView>(async () => {
-		const [records, concerning] = await Promise.all([
+		const [records, slots] = await Promise.all([
 			readModel.docs.where('[type+groupId]').equals(['activity-record', groupId]).toArray(),
-			readModel.docs.where('kGroups').equals(groupId).toArray()
+			readModel.docs.where('[type+groupId]').equals(['slot', groupId]).toArray()
 		]);
-		const slots = concerning.filter((d) => d.type === 'slot') as unknown as Slot[];
-		const kinds = timetableKinds(slots.filter((s) => s.groupId === groupId));
+		const kinds = timetableKinds(slots as unknown as Slot[]);
 		return {
 			records: currentActivityRecords(records as unknown as ActivityRecord[]),
 			defaultKinds: kinds.length ? kinds : ['homework']
