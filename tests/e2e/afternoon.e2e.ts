@@ -5,6 +5,7 @@
 import { groupDb } from '../../src/lib/domain/databases';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
+import { photoFile } from './support/images';
 import { serverDocs } from './support/server';
 
 const GROUP = 'svc-3-1';
@@ -72,8 +73,22 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 		unmarked: 0
 	});
 
-	// Now the session may close: the care log ends it.
+	// Now the session may close: the care log ends it. A line per child who was here,
+	// homework done unless changed; one child only partly done, with a note; a photo.
 	await expect(page.getByTestId('close-blocked')).toHaveCount(0);
+	const careLog = page.getByTestId('care-log-form');
+	await expect(careLog.getByTestId('care-line')).toHaveCount(here);
+	const line = careLog.getByTestId('care-line').nth(2);
+	await line.getByTestId('homework').click();
+	await expect(line.getByTestId('homework')).toHaveAttribute('data-state', 'partial');
+	await line.getByTestId('child-note-open').click();
+	await line.getByTestId('child-note').fill('口算练习还差一页');
+	await careLog.getByTestId('photo-input').setInputFiles(photoFile());
+	await expect(careLog.getByTestId('photo-thumb')).toHaveCount(1);
+	await page.screenshot({
+		path: 'tests/.artifacts/screens/care-log-tablet-landscape-zh-CN.png',
+		fullPage: true
+	});
 	await page.getByTestId('care-log-submit').click();
 	await expect(page.getByTestId('session-closed')).toBeVisible();
 	// marks: one per child here + 3 re-taps to reach late; releases here-1; handover; care log
@@ -84,6 +99,18 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await page.reload();
 	await expect(page.getByTestId('session-closed')).toBeVisible();
 
+	// An amendment after closing is a new care log with a reason; lines and photo carry over.
+	await page.getByTestId('care-log-amend').click();
+	await expect(careLog.getByTestId('photo-thumb')).toHaveCount(1);
+	await expect(careLog.getByTestId('child-note')).toHaveValue('口算练习还差一页');
+	await careLog.locator('textarea').last().fill('下雨，提醒家长带伞');
+	await careLog.getByTestId('amend-reason').fill('补记备注');
+	await page.getByTestId('care-log-submit').click();
+	const summary = page.getByTestId('care-log-summary');
+	await expect(summary.getByTestId('amended')).toContainText('补记备注');
+	await expect(summary).toContainText('下雨，提醒家长带伞');
+	await app.expectPending(written + 1);
+
 	// Online: every record reaches the server.
 	await tablet.context.setOffline(false);
 	await app.expectPending(0);
@@ -92,7 +119,17 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	expect(of('release')).toHaveLength(here - 1);
 	expect(of('release').filter((r) => r.override)).toHaveLength(1);
 	expect(of('handover')).toHaveLength(1);
-	expect(of('care-log')).toHaveLength(1);
+	expect(of('care-log')).toHaveLength(2);
+	const [log] = of('care-log').filter((d) => d.supersedes) as Array<{
+		children: { homework: string; note?: string }[];
+		photos: string[];
+		_attachments: Record<string, { content_type: string; length: number }>;
+	}>;
+	expect(log.children).toHaveLength(here);
+	expect(log.children.filter((c) => c.homework === 'partial' && c.note)).toHaveLength(1);
+	expect(log.photos).toEqual(['photo-1.jpg']);
+	expect(log._attachments['photo-1.jpg'].content_type).toBe('image/jpeg');
+	expect(log._attachments['photo-1.jpg'].length).toBeLessThanOrEqual(400 * 1024);
 	expect(of('mark').filter((m) => m.studentId === late && m.status === 'late')).toHaveLength(1);
 
 	// The handover reached the club's database (mirrored by the server).
@@ -106,12 +143,26 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await adminPage.goto(server.url);
 	await adminApp.signIn('admin', 'kehou-admin');
 	const card = adminApp.groupCard(GROUP);
-	await expect(card.getByTestId('tally-gone')).toHaveAttribute('data-value', String(here));
+	// The office follows every database of the school over the browser's six connections
+	// per origin, and a pulled photo takes a request of its own: allow the first sync time.
+	await expect(card.getByTestId('tally-gone')).toHaveAttribute('data-value', String(here), {
+		timeout: 60_000
+	});
 	await expect(card.getByText('今日已完成')).toBeVisible();
 	// The override is flagged for the office.
 	await expect(
 		adminPage.locator('[data-testid=attention-item][data-kind=release-override]')
 	).toHaveCount(1);
+	// The office reads the care log, its photo from its own replica.
+	await card.click();
+	const seen = adminPage.getByTestId('care-log-summary');
+	await expect(seen).toContainText('口算练习还差一页');
+	await expect(seen).toContainText('下雨，提醒家长带伞');
+	const photo = seen.getByTestId('stored-photo');
+	await expect(photo).toBeVisible();
+	await expect
+		.poll(() => photo.evaluate((i: HTMLImageElement) => (i.complete ? i.naturalWidth : 0)))
+		.toBeGreaterThan(0);
 
 	// The club teacher, on another tablet, sees the child coming and confirms the arrival;
 	// the confirmation reaches the service class's database too.

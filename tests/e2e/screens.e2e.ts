@@ -4,6 +4,7 @@
 import type { Page } from '@playwright/test';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
+import { photoFile } from './support/images';
 
 const SIZES = [
 	{ name: 'tablet-landscape', width: 1024, height: 768 },
@@ -35,8 +36,11 @@ for (const size of SIZES) {
 			const device = await openDevice({ viewport: size, locale });
 			const page = device.context.pages()[0] ?? (await device.context.newPage());
 			const app = new AppPage(page);
-			const shot = (screen: string) =>
-				page.screenshot({ path: `tests/.artifacts/screens/${screen}-${size.name}-${locale}.png` });
+			const shot = (screen: string, fullPage = false) =>
+				page.screenshot({
+					path: `tests/.artifacts/screens/${screen}-${size.name}-${locale}.png`,
+					fullPage
+				});
 
 			await page.goto(server.url);
 			if (locale === 'en') await page.getByTestId('lang-toggle').click();
@@ -91,6 +95,53 @@ for (const size of SIZES) {
 				path: `tests/.artifacts/screens/roll-full-${size.name}-${locale}.png`,
 				fullPage: true
 			});
+
+			// The weekly activity record: the form with a photo, then the saved record.
+			await page.getByTestId('open-activity').click();
+			await page.getByTestId('activity-new').click();
+			const form = page.getByTestId('activity-form');
+			await form
+				.getByTestId('activity-title')
+				.fill(locale === 'en' ? 'Leaf collage' : '树叶拼贴画');
+			await form
+				.getByTestId('activity-content')
+				.fill(
+					locale === 'en'
+						? 'Each child collected three kinds of leaves.'
+						: '每人收集三种树叶，分组拼贴。'
+				);
+			await form.getByTestId('photo-input').setInputFiles(photoFile());
+			await expect(form.getByTestId('photo-thumb')).toHaveCount(1);
+			await checkLayout(page);
+			await shot('activity-form', true);
+			await form.getByTestId('activity-submit').click();
+			await expect(page.getByTestId('activity-record').getByTestId('stored-photo')).toBeVisible();
+			await checkLayout(page);
+			await shot('activity-list');
+
+			// An incident report: the form with two children chosen, then the saved report.
+			await page
+				.getByRole('link', { name: locale === 'en' ? 'Back to the session' : '返回本班' })
+				.click();
+			await page.getByTestId('open-incident').click();
+			await page.getByTestId('incident-new').click();
+			const report = page.getByTestId('incident-form');
+			await report.locator('[data-testid=incident-kind][data-kind=injury]').click();
+			await report.getByTestId('incident-child').nth(0).click();
+			await report.getByTestId('incident-child').nth(3).click();
+			await report
+				.getByTestId('incident-description')
+				.fill(locale === 'en' ? 'Fell while skipping.' : '跳绳时摔倒，膝盖擦伤');
+			await report
+				.getByTestId('incident-actions')
+				.fill(locale === 'en' ? 'Cleaned and dressed.' : '校医消毒包扎');
+			await report.getByTestId('incident-parents').check();
+			await checkLayout(page);
+			await shot('incident-form', true);
+			await report.getByTestId('incident-submit').click();
+			await expect(page.getByTestId('incident')).toHaveCount(1);
+			await checkLayout(page);
+			await shot('incident-list');
 		});
 	}
 }

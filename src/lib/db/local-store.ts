@@ -141,6 +141,18 @@ export class LocalStore {
 		}
 	}
 
+	/**
+	 * An attachment (a photo) read from the local replica: attachments never enter the read
+	 * model (projection.ts drops `_attachments`), so screens read them here, on demand.
+	 */
+	async attachment(dbName: string, docId: string, name: string): Promise<Blob> {
+		try {
+			return await this.replica(dbName).getAttachment(docId, name);
+		} catch (e) {
+			throw new StorageError(describe(e), e);
+		}
+	}
+
 	/** Every revision in a conflict (the winner first), for an administrator to compare. */
 	async conflictVersions(dbName: string, docId: string): Promise<PouchDoc[]> {
 		const db = this.replica(dbName);

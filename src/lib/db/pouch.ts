@@ -48,6 +48,8 @@ export interface Database {
 	put(doc: PouchDoc): Promise<WriteResult>;
 	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
 	get(id: string, opts?: { rev?: string; conflicts?: boolean }): Promise<PouchDoc>;
+	/** An attachment's bytes (a Blob in the browser). */
+	getAttachment(docId: string, name: string): Promise<Blob>;
 	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
 		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
 	}>;
@@ -87,6 +89,16 @@ export interface SyncOptions {
 }
 
 /**
+ * How long the server holds an idle longpoll before answering empty. Not a heartbeat: with
+ * a heartbeat CouchDB (and the sync-server) hold a longpoll until a change comes, and a
+ * browser has only 6 HTTP/1.1 connections per origin. An office device follows ~14
+ * databases, so six idle longpolls held every connection and every other request (a
+ * photo's GET during a pull, a push, a checkpoint) waited for a change that might never
+ * come. Bounded longpolls free a connection every few seconds.
+ */
+const LONGPOLL_MS = 10_000;
+
+/**
  * Two-way live replication; the caller owns retries (see src/lib/sync). Invariant: a
  * `paused` without an error means both directions have caught up at least once.
  */
@@ -96,7 +108,8 @@ export function liveSync(local: Database, remote: Database, opts: SyncOptions): 
 		retry: false,
 		batch_size: opts.batchSize,
 		batches_limit: 5,
-		heartbeat: 25_000
+		heartbeat: false,
+		timeout: LONGPOLL_MS
 	}) as Replication & {
 		push: Emitter;
 		pull: Emitter;

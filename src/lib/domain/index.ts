@@ -6,6 +6,7 @@ export * from './people.schema';
 export * from './roll.schema';
 export * from './session.schema';
 export * from './records.schema';
+export * from './records';
 export * from './application.schema';
 export * from './admin.schema';
 export * from './oversight.schema';

@@ -9,11 +9,13 @@ import { readModel, type DocRow, type MarkRow, type StudentRow } from '$lib/db/r
 import { buildSessionView } from './session-view';
 import {
 	homeDb,
+	incidentsForOffice,
 	validateDoc,
 	type Arrival,
 	type CareLog,
 	type Enrollment,
 	type Handover,
+	type Incident,
 	type Leave,
 	type Pickup,
 	type Release,
@@ -113,14 +115,18 @@ export interface AttentionItem {
 	groupId: string;
 	studentId: string;
 	name: string;
-	/** 'absent-unexcused' or a session flag worth the office's look. */
+	/** 'absent-unexcused', a session flag worth the office's look, or 'incident'. */
 	kind: string;
+	/** For an incident: its id (several may name the same child) and its kind. */
+	incidentId?: string;
+	incidentKind?: Incident['kind'];
 }
 
 /**
- * What the office should look at today across groups: absences without a leave notice,
- * releases to adults not on the list, departures without a present mark. Computed with
- * the same fold as the teacher's screen, from the same read model.
+ * What the office should look at today across groups: incident reports of the last week
+ * (INCIDENT_ATTENTION_DAYS), absences without a leave notice, releases to adults not on
+ * the list, departures without a present mark. Computed with the same folds as the
+ * teacher's screens, from the same read model.
  */
 export const attentionLive = (groupIds: readonly string[], date: string) =>
 	new Live<AttentionItem[]>(async () => {
@@ -128,6 +134,23 @@ export const attentionLive = (groupIds: readonly string[], date: string) =>
 		for (const groupId of groupIds) {
 			const data = await loadDay(groupId, date);
 			const view = buildSessionView(groupId, date, data);
+			const incidents = (await readModel.docs
+				.where('[type+groupId]')
+				.equals(['incident', groupId])
+				.toArray()) as unknown as Incident[];
+			for (const incident of incidentsForOffice(incidents, date)) {
+				const names = incident.studentIds.map(
+					(id) => data.students.find((s) => s.id === id)?.name ?? id
+				);
+				items.push({
+					groupId,
+					studentId: incident.studentIds[0],
+					name: names.join('、'),
+					kind: 'incident',
+					incidentId: incident.id,
+					incidentKind: incident.kind
+				});
+			}
 			for (const { studentId, student, state } of view.children) {
 				const name = student?.name ?? studentId;
 				if (state.status === 'absent' && !state.leave) {

@@ -105,10 +105,36 @@ describe('session actions write schema-valid events', () => {
 	});
 
 	it('writes a care log with at least one activity', () => {
-		expect(
-			valid(careLogBody(k, { activities: ['homework', 'sports'], safetyNotes: '', summary: '' }))
-		).toBe(true);
-		expect(() => valid(careLogBody(k, { activities: [], safetyNotes: '', summary: '' }))).toThrow();
+		const log = { children: [], safetyNotes: '', summary: '', photos: [] };
+		expect(valid(careLogBody(k, { ...log, activities: ['homework', 'sports'] }))).toBe(true);
+		expect(() => valid(careLogBody(k, { ...log, activities: [] }))).toThrow();
+	});
+
+	it('writes a line per child, notes only where written, photos attached, amendments with why', () => {
+		const body = careLogBody(k, {
+			activities: ['homework', 'homework', 'reading'],
+			children: [
+				{ studentId: 'stu-1', homework: 'done', note: ' ' },
+				{ studentId: 'stu-2', homework: 'partial', note: ' 数学练习没写完 ' }
+			],
+			safetyNotes: ' ',
+			summary: ' 秩序良好 ',
+			photos: [{ name: 'photo-1.jpg', data: '/9j/4AAQ' }],
+			amend: { supersedes: v7(), reason: ' 补记作业 ' }
+		});
+		expect(body).toMatchObject({
+			activities: ['homework', 'reading'],
+			children: [
+				{ studentId: 'stu-1', homework: 'done' },
+				{ studentId: 'stu-2', homework: 'partial', note: '数学练习没写完' }
+			],
+			summary: '秩序良好',
+			photos: ['photo-1.jpg'],
+			reason: '补记作业'
+		});
+		expect(body).not.toHaveProperty('safetyNotes');
+		expect((body.children as object[])[0]).not.toHaveProperty('note');
+		expect(valid(body)).toBe(true);
 	});
 
 	it('lets only children still in the group be re-marked', () => {

@@ -1,13 +1,11 @@
 // The events one action on the sheet writes, as plain bodies (the repository adds the
 // envelope: id, time, device, author). Pure, so every branch is unit-tested.
-import {
-	WALK_IN_PREFIX,
-	type ActivityKind,
-	type ChildState,
-	type Pickup,
-	type Relation
-} from '$lib/domain';
+import { WALK_IN_PREFIX, type ChildState, type Pickup, type Relation } from '$lib/domain';
 import type { StudentRow } from '$lib/db/read-model';
+import { photoFields } from '$lib/features/photos/photo-files';
+import type { CareLogInput } from './care-log-form';
+
+export type { CareLogInput } from './care-log-form';
 
 export interface SessionKey {
 	groupId: string;
@@ -106,18 +104,27 @@ export function leaveReasonBody(
 	};
 }
 
-export function careLogBody(
-	k: SessionKey,
-	log: { activities: ActivityKind[]; safetyNotes: string; summary: string }
-): Body {
+/**
+ * The care log that closes the session, or amends the one that did: a line per child who
+ * was here (homework, and a note only where written), photos attached to the same event.
+ */
+export function careLogBody(k: SessionKey, log: CareLogInput): Body {
+	const safetyNotes = log.safetyNotes.trim();
+	const summary = log.summary.trim();
 	return {
 		type: 'care-log',
 		groupId: k.groupId,
 		date: k.date,
-		activities: log.activities,
-		children: [],
-		...(log.safetyNotes ? { safetyNotes: log.safetyNotes } : {}),
-		...(log.summary ? { summary: log.summary } : {})
+		activities: [...new Set(log.activities)],
+		children: log.children.map((c) => ({
+			studentId: c.studentId,
+			homework: c.homework,
+			...(c.note.trim() ? { note: c.note.trim() } : {})
+		})),
+		...(safetyNotes ? { safetyNotes } : {}),
+		...(summary ? { summary } : {}),
+		...photoFields(log.photos),
+		...(log.amend ? { supersedes: log.amend.supersedes, reason: log.amend.reason.trim() } : {})
 	};
 }
 
