@@ -5,8 +5,19 @@
 //  - the read model is derived: a projector follows each replica's changes feed from a
 //    stored cursor, so anything missed (a crash between the two writes) is caught up;
 //  - the outbox lists this device's writes the server has not confirmed; it only
-//    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them).
+//    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them);
+//  - while an initial pull fills a replica (initial-pull.ts), app writes to it and the
+//    pull's pages take turns (one lock), and the projector waits: each page's cursor
+//    then covers exactly what has been projected.
 import { newEventId } from './ids';
+import {
+	PAGE_SIZE,
+	initialPull,
+	initialPullKey,
+	type InitialPullRecord,
+	type LoadSession,
+	type Seq
+} from './initial-pull';
 import {
 	openLocal,
 	openRemote,
@@ -21,6 +32,9 @@ import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './rea
 interface Feed {
 	db: Database;
 	cancel(): void;
+	/** Stops projecting until `resume` (an initial pull projects its pages itself). */
+	suspend(): Promise<void>;
+	resume(): Promise<void>;
 	/** Resolves when the projector has processed everything queued so far. */
 	idle(): Promise<void>;
 	/** Projects whatever the replica holds beyond the cursor. */
@@ -37,8 +51,19 @@ export class StorageError extends Error {
 	}
 }
 
+/** One initial pull in progress: its turn-taking with app writes, and how to stop it. */
+interface Load extends LoadSession {
+	abort: AbortController;
+	done: Promise<unknown>;
+}
+
 export class LocalStore {
 	#feeds = new Map<string, Feed>();
+	#loads = new Map<string, Load>();
+	#pulls = new Map<string, Promise<void>>();
+	#deviceId: Promise<string> | null = null;
+	/** Documents per page of an initial pull (tests make it small to get many pages). */
+	initialPullPageSize = PAGE_SIZE;
 
 	/**
 	 * `openReplica` opens the local replica of a database; the default is the app's. Tests
@@ -49,13 +74,25 @@ export class LocalStore {
 		private readonly openReplica: (dbName: string) => Database = openLocal
 	) {}
 
-	/** A stable random id for this browser profile; never replicated, never personal. */
-	async deviceId(): Promise<string> {
-		const row = await this.rm.device.get('deviceId');
-		if (typeof row?.value === 'string') return row.value;
-		const id = `dev-${newEventId()}`;
-		await this.rm.device.put({ key: 'deviceId', value: id });
-		return id;
+	/**
+	 * A stable random id for this browser profile; never replicated, never personal. Read
+	 * once (every event carries it; wipe keeps it), made in a transaction so that two first
+	 * calls cannot store two different ids.
+	 */
+	deviceId(): Promise<string> {
+		this.#deviceId ??= this.rm
+			.transaction('rw', this.rm.device, async () => {
+				const row = await this.rm.device.get('deviceId');
+				if (typeof row?.value === 'string') return row.value;
+				const id = `dev-${newEventId()}`;
+				await this.rm.device.put({ key: 'deviceId', value: id });
+				return id;
+			})
+			.catch((e: unknown) => {
+				this.#deviceId = null;
+				throw e;
+			});
+		return this.#deviceId;
 	}
 
 	async getDevice<T>(key: string): Promise<T | undefined> {
@@ -79,11 +116,13 @@ export class LocalStore {
 		let dropped = false;
 		for (const [name, feed] of [...this.#feeds]) {
 			if (dbNames.includes(name)) continue;
+			await this.#stopLoad(name);
 			feed.cancel();
 			await feed.idle();
 			this.#feeds.delete(name);
 			if ((await this.rm.outbox.where('db').equals(name).count()) === 0) {
 				await feed.db.destroy();
+				await this.deleteDevice(initialPullKey(name));
 				dropped = true;
 			} else {
 				await feed.db.close();
@@ -108,6 +147,14 @@ export class LocalStore {
 	/** Writes new documents to one database; resolves once they are on screen. */
 	async write(dbName: string, docs: PouchDoc[]): Promise<void> {
 		const db = this.replica(dbName);
+		const load = this.#loads.get(dbName);
+		if (load) return load.run(() => this.#write(dbName, db, docs, load));
+		return this.#write(dbName, db, docs);
+	}
+
+	async #write(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
+		// Written during an initial pull: the push must start before this write.
+		if (load) load.pushFrom ??= load.localSeq;
 		let results;
 		try {
 			results = await db.bulkDocs(docs);
@@ -155,6 +202,17 @@ export class LocalStore {
 	 * on the winning branch and every losing branch gets a tombstone, so all replicas agree.
 	 */
 	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
+		const load = this.#loads.get(dbName);
+		if (load) {
+			return load.run(() => {
+				load.pushFrom ??= load.localSeq;
+				return this.#resolve(dbName, docId, keepRev);
+			});
+		}
+		return this.#resolve(dbName, docId, keepRev);
+	}
+
+	async #resolve(dbName: string, docId: string, keepRev: string): Promise<void> {
 		const [winner, ...losers] = await this.conflictVersions(dbName, docId);
 		const kept = [winner, ...losers].find((d) => d._rev === keepRev);
 		if (!kept) throw new StorageError(`revision ${keepRev} is not part of the conflict`);
@@ -237,6 +295,7 @@ export class LocalStore {
 	/** Clears the derived tables and projects every replica again from the start. */
 	async rebuild(): Promise<void> {
 		const names = this.openDbs;
+		for (const name of names) await this.#stopLoad(name);
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
@@ -256,15 +315,110 @@ export class LocalStore {
 		]);
 		// Wait for projections already queued: one finishing after the clear below would
 		// bring back rows of the previous user and a cursor past the end of the new replica.
+		for (const name of this.#loads.keys()) await this.#stopLoad(name);
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
 		}
 		this.#feeds.clear();
 		for (const name of names) await this.openReplica(String(name)).destroy();
-		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
+		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox', 'device'], async () => {
 			for (const t of [...DERIVED_TABLES, 'outbox']) await this.rm.table(t).clear();
+			await this.rm.device.where('key').startsWith(initialPullKey('')).delete();
 		});
+	}
+
+	/**
+	 * Fills an empty replica from the server in one pass (see initial-pull.ts) and says
+	 * where live replication must start: `null` when ordinary replication must do it (the
+	 * replica holds documents this pull did not write, e.g. after an interrupted pull and
+	 * writes since). Call before starting live sync; after its first complete round, call
+	 * `initialPullSettled`. Until then the answer stays the same, however often asked.
+	 */
+	initialPull(
+		dbName: string,
+		origin: string,
+		opts: { signal?: AbortSignal; onPage?: () => void; pageSize?: number } = {}
+	): Promise<{ pull: Seq; push: Seq } | null> {
+		// One at a time per database: a restarted sync may ask while the last pull stops.
+		const prev = this.#pulls.get(dbName) ?? Promise.resolve();
+		const result = prev.then(() => this.#initialPull(dbName, origin, opts));
+		this.#pulls.set(
+			dbName,
+			result.then(
+				() => {},
+				() => {}
+			)
+		);
+		return result;
+	}
+
+	async #initialPull(
+		dbName: string,
+		origin: string,
+		opts: { signal?: AbortSignal; onPage?: () => void; pageSize?: number }
+	): Promise<{ pull: Seq; push: Seq } | null> {
+		opts.signal?.throwIfAborted();
+		const feed = this.#feeds.get(dbName);
+		if (!feed) throw new StorageError(`database not open: ${dbName}`);
+		const key = initialPullKey(dbName);
+		const rec = await this.getDevice<InitialPullRecord>(key);
+		if (rec?.state === 'done') return { pull: rec.remoteSeq, push: rec.pushFrom ?? rec.localSeq };
+		const { update_seq } = await feed.db.info();
+		const empty = Number(update_seq) === 0;
+		const resume = !empty && rec?.state === 'loading' && rec.localSeq === update_seq ? rec : null;
+		if (!empty && !resume) {
+			if (rec) await this.deleteDevice(key);
+			return null;
+		}
+		const abort = new AbortController();
+		let tail: Promise<unknown> = Promise.resolve();
+		const load: Load = {
+			abort,
+			done: Promise.resolve(),
+			localSeq: resume?.localSeq ?? 0,
+			pushFrom: resume?.pushFrom,
+			run: <T>(fn: () => Promise<T>) => {
+				const result = tail.then(fn);
+				tail = result.catch(() => {});
+				return result;
+			}
+		};
+		this.#loads.set(dbName, load);
+		await feed.suspend();
+		try {
+			const pulled = initialPull({
+				dbName,
+				local: feed.db,
+				rm: this.rm,
+				remoteUrl: `${origin}/${dbName}`,
+				session: load,
+				resume: resume ?? undefined,
+				signal: opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal,
+				onPage: opts.onPage,
+				pageSize: opts.pageSize ?? this.initialPullPageSize
+			});
+			load.done = pulled;
+			return await pulled;
+		} finally {
+			// App writes queued behind the last page go first; then writes go straight through.
+			await load.run(async () => {
+				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
+			});
+			await feed.resume();
+		}
+	}
+
+	/** Live replication has completed a round from the initial pull's sequences. */
+	async initialPullSettled(dbName: string): Promise<void> {
+		await this.deleteDevice(initialPullKey(dbName));
+	}
+
+	async #stopLoad(name: string): Promise<void> {
+		const load = this.#loads.get(name);
+		if (!load) return;
+		load.abort.abort();
+		await load.done.catch(() => {});
 	}
 
 	/**
@@ -276,8 +430,9 @@ export class LocalStore {
 		const db = this.openReplica(name);
 		let queue: Promise<void> = Promise.resolve();
 		let scheduled = false;
+		let suspended = false;
 		const catchUp = () => {
-			if (!scheduled) {
+			if (!scheduled && !suspended) {
 				scheduled = true;
 				queue = queue
 					.then(async () => {
@@ -292,7 +447,20 @@ export class LocalStore {
 		changes.on('change', () => void catchUp());
 		changes.on('error', (e: unknown) => reportStorageError(e));
 		await catchUp();
-		return { db, cancel: () => changes.cancel(), idle: () => queue, catchUp };
+		return {
+			db,
+			cancel: () => changes.cancel(),
+			idle: () => queue,
+			catchUp,
+			suspend: async () => {
+				suspended = true;
+				await queue;
+			},
+			resume: () => {
+				suspended = false;
+				return catchUp();
+			}
+		};
 	}
 
 	async #pageFrom(name: string, db: Database): Promise<void> {

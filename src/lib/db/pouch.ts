@@ -46,10 +46,15 @@ export interface Replication extends Emitter, PromiseLike<unknown> {}
 export interface Database {
 	readonly name: string;
 	put(doc: PouchDoc): Promise<WriteResult>;
-	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
+	bulkDocs(docs: PouchDoc[], opts?: { new_edits?: boolean }): Promise<WriteResult[]>;
 	get(id: string, opts?: { rev?: string; conflicts?: boolean }): Promise<PouchDoc>;
-	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
-		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
+	allDocs(opts: { include_docs?: boolean; conflicts?: boolean; keys?: string[] }): Promise<{
+		rows: {
+			id: string;
+			value?: { rev: string; deleted?: boolean };
+			doc?: PouchDoc | null;
+			error?: string;
+		}[];
 	}>;
 	changes(opts: Record<string, unknown>): ChangesFeed;
 	revsDiff(diff: Record<string, string[]>): Promise<Record<string, { missing: string[] }>>;
@@ -84,6 +89,13 @@ export function openRemote(remoteDb: string, origin: string): Database {
 
 export interface SyncOptions {
 	batchSize: number;
+	/**
+	 * Where each direction starts when no checkpoint may be trusted yet: after the initial
+	 * pull (see initial-pull.ts), `pull` is the server's last sequence it read and `push`
+	 * the replica's sequence when it ended. PouchDB writes these as the replication's
+	 * checkpoints on both sides before it reads any change, so later runs continue there.
+	 */
+	since?: { pull: number | string; push: number | string };
 }
 
 /**
@@ -96,7 +108,8 @@ export function liveSync(local: Database, remote: Database, opts: SyncOptions): 
 		retry: false,
 		batch_size: opts.batchSize,
 		batches_limit: 5,
-		heartbeat: 25_000
+		heartbeat: 25_000,
+		...(opts.since ? { pull: { since: opts.since.pull }, push: { since: opts.since.push } } : {})
 	}) as Replication & {
 		push: Emitter;
 		pull: Emitter;
