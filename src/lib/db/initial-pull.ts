@@ -114,45 +114,61 @@ export async function initialPull(a: InitialPullArgs): Promise<{ pull: Seq; push
 	const limit = a.pageSize ?? PAGE_SIZE;
 	const fetchPage = (since: Seq) => {
 		const q = `since=${encodeURIComponent(String(since))}&limit=${limit}&include_docs=true&style=all_docs`;
-		const page = getJson<ChangesPage>(`${a.remoteUrl}/_changes?${q}`, a.signal);
-		// Fetched ahead while the previous page is written; awaited (and its error thrown)
-		// when its turn comes, so it must not count as unhandled meanwhile.
-		page.catch(() => {});
-		return page;
+		return settled(getJson<ChangesPage>(`${a.remoteUrl}/_changes?${q}`, a.signal));
 	};
 	a.signal?.throwIfAborted();
 	const written = new Set<string>();
 	let remoteSeq: Seq = a.resume?.remoteSeq ?? 0;
 	let next: Promise<ChangesPage> | null = fetchPage(remoteSeq);
+	// Three stages overlap: the next page is fetched while this one is written to the
+	// replica, while the one before is projected into the read model (always after its
+	// own replica write has committed: the read model never holds the only copy).
+	let projecting: Promise<void> = Promise.resolve();
+	const record = (state: InitialPullRecord['state'], remote: Seq): InitialPullRecord => ({
+		state,
+		remoteSeq: remote,
+		localSeq: a.session.localSeq,
+		...(a.session.pushFrom !== undefined ? { pushFrom: a.session.pushFrom } : {})
+	});
 	while (next) {
 		const page: ChangesPage = await next;
 		a.signal?.throwIfAborted();
 		const full = page.results.length >= limit;
 		next = full ? fetchPage(page.last_seq) : null;
-		const progress = (): InitialPullRecord => ({
-			state: full ? 'loading' : 'done',
-			remoteSeq: page.last_seq,
-			localSeq: a.session.localSeq,
-			...(a.session.pushFrom !== undefined ? { pushFrom: a.session.pushFrom } : {})
-		});
 		if (page.results.length > 0) {
-			await writePage(a, page.results, written, progress);
+			const docs = await writeReplica(a, page.results, written);
+			const rec = record(full ? 'loading' : 'done', page.last_seq);
+			await projecting;
+			projecting = settled(project(a, docs, rec));
 			a.onPage?.(page.results.length);
 		} else {
-			await a.rm.device.put({ key: initialPullKey(a.dbName), value: progress() });
+			await projecting;
+			await a.rm.device.put({
+				key: initialPullKey(a.dbName),
+				value: record('done', page.last_seq)
+			});
 		}
 		remoteSeq = page.last_seq;
 	}
+	await projecting;
 	return { pull: remoteSeq, push: a.session.pushFrom ?? a.session.localSeq };
 }
 
-/** Writes one page to the replica and the read model (in its turn, see LoadSession). */
-async function writePage(
+/** A promise that may wait unobserved for a while without counting as unhandled. */
+function settled<T>(p: Promise<T>): Promise<T> {
+	p.catch(() => {});
+	return p;
+}
+
+/**
+ * Writes one page to the replica (in its turn, see LoadSession) and returns what the read
+ * model must show for it; `session.localSeq` is then the replica's update_seq.
+ */
+async function writeReplica(
 	a: InitialPullArgs,
 	rows: ChangesRow[],
-	written: Set<string>,
-	progress: () => InitialPullRecord
-): Promise<void> {
+	written: Set<string>
+): Promise<PouchDoc[]> {
 	let held = new Set<string>();
 	if (a.resume) {
 		// Written before the interruption: only `_bulk_get` brings the history to join it.
@@ -175,7 +191,7 @@ async function writePage(
 		written.add(row.id);
 	}
 	const withHistory = await fetchLeaves(a, full);
-	await a.session.run(async () => {
+	return a.session.run(async () => {
 		a.signal?.throwIfAborted();
 		const results = await a.local.bulkDocs([...simple, ...withHistory], { new_edits: false });
 		const failed = results.find((r) => r.error);
@@ -195,13 +211,17 @@ async function writePage(
 					return [];
 				})
 			: [];
-		const { update_seq } = await a.local.info();
-		a.session.localSeq = update_seq;
-		await a.rm.transaction('rw', [...DERIVED_TABLES, 'device'], async () => {
-			await projectDocs(a.rm, [...simple, ...readBack], a.dbName);
-			await a.rm.cursors.put({ db: a.dbName, seq: update_seq });
-			await a.rm.device.put({ key: initialPullKey(a.dbName), value: progress() });
-		});
+		a.session.localSeq = (await a.local.info()).update_seq;
+		return [...simple, ...readBack];
+	});
+}
+
+/** Projects a page written to the replica; the cursor moves to the replica's seq then. */
+async function project(a: InitialPullArgs, docs: PouchDoc[], rec: InitialPullRecord) {
+	await a.rm.transaction('rw', [...DERIVED_TABLES, 'device'], async () => {
+		await projectDocs(a.rm, docs, a.dbName);
+		await a.rm.cursors.put({ db: a.dbName, seq: rec.localSeq });
+		await a.rm.device.put({ key: initialPullKey(a.dbName), value: rec });
 	});
 }
 
