@@ -10,14 +10,8 @@
 //    pull's pages take turns (one lock), and the projector waits: each page's cursor
 //    then covers exactly what has been projected.
 import { newEventId } from './ids';
-import {
-	PAGE_SIZE,
-	initialPull,
-	initialPullKey,
-	type InitialPullRecord,
-	type LoadSession,
-	type Seq
-} from './initial-pull';
+import { initialPullKey, type Seq } from './initial-pull';
+import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
 import {
 	openLocal,
 	openRemote,
@@ -51,19 +45,10 @@ export class StorageError extends Error {
 	}
 }
 
-/** One initial pull in progress: its turn-taking with app writes, and how to stop it. */
-interface Load extends LoadSession {
-	abort: AbortController;
-	done: Promise<unknown>;
-}
-
 export class LocalStore {
 	#feeds = new Map<string, Feed>();
-	#loads = new Map<string, Load>();
-	#pulls = new Map<string, Promise<void>>();
+	readonly #initialPulls: InitialPulls;
 	#deviceId: Promise<string> | null = null;
-	/** Documents per page of an initial pull (tests make it small to get many pages). */
-	initialPullPageSize = PAGE_SIZE;
 
 	/**
 	 * `openReplica` opens the local replica of a database; the default is the app's. Tests
@@ -72,7 +57,9 @@ export class LocalStore {
 	constructor(
 		readonly rm: ReadModel = readModel,
 		private readonly openReplica: (dbName: string) => Database = openLocal
-	) {}
+	) {
+		this.#initialPulls = new InitialPulls(rm, (name) => this.#feeds.get(name));
+	}
 
 	/**
 	 * A stable random id for this browser profile; never replicated, never personal. Read
@@ -116,7 +103,7 @@ export class LocalStore {
 		let dropped = false;
 		for (const [name, feed] of [...this.#feeds]) {
 			if (dbNames.includes(name)) continue;
-			await this.#stopLoad(name);
+			await this.#initialPulls.stop(name);
 			feed.cancel();
 			await feed.idle();
 			this.#feeds.delete(name);
@@ -147,7 +134,7 @@ export class LocalStore {
 	/** Writes new documents to one database; resolves once they are on screen. */
 	async write(dbName: string, docs: PouchDoc[]): Promise<void> {
 		const db = this.replica(dbName);
-		const load = this.#loads.get(dbName);
+		const load = this.#initialPulls.active(dbName);
 		if (load) return load.run(() => this.#write(dbName, db, docs, load));
 		return this.#write(dbName, db, docs);
 	}
@@ -202,7 +189,7 @@ export class LocalStore {
 	 * on the winning branch and every losing branch gets a tombstone, so all replicas agree.
 	 */
 	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
-		const load = this.#loads.get(dbName);
+		const load = this.#initialPulls.active(dbName);
 		if (load) {
 			return load.run(() => {
 				load.pushFrom ??= load.localSeq;
@@ -295,7 +282,7 @@ export class LocalStore {
 	/** Clears the derived tables and projects every replica again from the start. */
 	async rebuild(): Promise<void> {
 		const names = this.openDbs;
-		for (const name of names) await this.#stopLoad(name);
+		await this.#initialPulls.stopAll();
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
@@ -315,7 +302,7 @@ export class LocalStore {
 		]);
 		// Wait for projections already queued: one finishing after the clear below would
 		// bring back rows of the previous user and a cursor past the end of the new replica.
-		for (const name of this.#loads.keys()) await this.#stopLoad(name);
+		await this.#initialPulls.stopAll();
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
@@ -329,96 +316,25 @@ export class LocalStore {
 	}
 
 	/**
-	 * Fills an empty replica from the server in one pass (see initial-pull.ts) and says
-	 * where live replication must start: `null` when ordinary replication must do it (the
-	 * replica holds documents this pull did not write, e.g. after an interrupted pull and
-	 * writes since). Call before starting live sync; after its first complete round, call
-	 * `initialPullSettled`. Until then the answer stays the same, however often asked.
+	 * Fills an empty replica from the server in one pass (see initial-pulls.ts) and says
+	 * where live replication must start (`null`: from its own checkpoints). Call before
+	 * starting live sync; after its first complete round, call `initialPullSettled`.
 	 */
 	initialPull(
 		dbName: string,
 		origin: string,
-		opts: { signal?: AbortSignal; onPage?: () => void; pageSize?: number } = {}
+		opts: PullOptions = {}
 	): Promise<{ pull: Seq; push: Seq } | null> {
-		// One at a time per database: a restarted sync may ask while the last pull stops.
-		const prev = this.#pulls.get(dbName) ?? Promise.resolve();
-		const result = prev.then(() => this.#initialPull(dbName, origin, opts));
-		this.#pulls.set(
-			dbName,
-			result.then(
-				() => {},
-				() => {}
-			)
-		);
-		return result;
+		return this.#initialPulls.run(dbName, origin, opts);
 	}
 
-	async #initialPull(
-		dbName: string,
-		origin: string,
-		opts: { signal?: AbortSignal; onPage?: () => void; pageSize?: number }
-	): Promise<{ pull: Seq; push: Seq } | null> {
-		opts.signal?.throwIfAborted();
-		const feed = this.#feeds.get(dbName);
-		if (!feed) throw new StorageError(`database not open: ${dbName}`);
-		const key = initialPullKey(dbName);
-		const rec = await this.getDevice<InitialPullRecord>(key);
-		if (rec?.state === 'done') return { pull: rec.remoteSeq, push: rec.pushFrom ?? rec.localSeq };
-		const { update_seq } = await feed.db.info();
-		const empty = Number(update_seq) === 0;
-		const resume = !empty && rec?.state === 'loading' && rec.localSeq === update_seq ? rec : null;
-		if (!empty && !resume) {
-			if (rec) await this.deleteDevice(key);
-			return null;
-		}
-		const abort = new AbortController();
-		let tail: Promise<unknown> = Promise.resolve();
-		const load: Load = {
-			abort,
-			done: Promise.resolve(),
-			localSeq: resume?.localSeq ?? 0,
-			pushFrom: resume?.pushFrom,
-			run: <T>(fn: () => Promise<T>) => {
-				const result = tail.then(fn);
-				tail = result.catch(() => {});
-				return result;
-			}
-		};
-		this.#loads.set(dbName, load);
-		await feed.suspend();
-		try {
-			const pulled = initialPull({
-				dbName,
-				local: feed.db,
-				rm: this.rm,
-				remoteUrl: `${origin}/${dbName}`,
-				session: load,
-				resume: resume ?? undefined,
-				signal: opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal,
-				onPage: opts.onPage,
-				pageSize: opts.pageSize ?? this.initialPullPageSize
-			});
-			load.done = pulled;
-			return await pulled;
-		} finally {
-			// App writes queued behind the last page go first; then writes go straight through.
-			await load.run(async () => {
-				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
-			});
-			await feed.resume();
-		}
+	initialPullSettled(dbName: string): Promise<void> {
+		return this.#initialPulls.settled(dbName);
 	}
 
-	/** Live replication has completed a round from the initial pull's sequences. */
-	async initialPullSettled(dbName: string): Promise<void> {
-		await this.deleteDevice(initialPullKey(dbName));
-	}
-
-	async #stopLoad(name: string): Promise<void> {
-		const load = this.#loads.get(name);
-		if (!load) return;
-		load.abort.abort();
-		await load.done.catch(() => {});
+	/** Documents per page of an initial pull (tests make it small to get many pages). */
+	set initialPullPageSize(n: number) {
+		this.#initialPulls.pageSize = n;
 	}
 
 	/**
