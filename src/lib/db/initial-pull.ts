@@ -27,6 +27,8 @@ import { DERIVED_TABLES, type ReadModel } from './read-model';
 
 /** Documents per page; the probe behind this design found 1,000 a good trade. */
 export const PAGE_SIZE = 1000;
+/** The first page is small: writing starts while the server reads the next, larger one. */
+const FIRST_PAGE_SIZE = 200;
 /** Documents per `_bulk_get` request for the few that need their full history. */
 const BULK_GET_CHUNK = 100;
 
@@ -112,14 +114,18 @@ async function getJson<T>(url: string, signal?: AbortSignal, body?: unknown): Pr
 /** Pulls the whole server database into an empty (or resumed) replica. */
 export async function initialPull(a: InitialPullArgs): Promise<{ pull: Seq; push: Seq }> {
 	const limit = a.pageSize ?? PAGE_SIZE;
-	const fetchPage = (since: Seq) => {
-		const q = `since=${encodeURIComponent(String(since))}&limit=${limit}&include_docs=true&style=all_docs`;
-		return settled(getJson<ChangesPage>(`${a.remoteUrl}/_changes?${q}`, a.signal));
+	const fetchPage = (since: Seq, n = limit) => {
+		const q = `since=${encodeURIComponent(String(since))}&limit=${n}&include_docs=true&style=all_docs`;
+		const page = getJson<ChangesPage>(`${a.remoteUrl}/_changes?${q}`, a.signal);
+		return settled(page.then((p) => ({ ...p, full: p.results.length >= n })));
 	};
 	a.signal?.throwIfAborted();
 	const written = new Set<string>();
 	let remoteSeq: Seq = a.resume?.remoteSeq ?? 0;
-	let next: Promise<ChangesPage> | null = fetchPage(remoteSeq);
+	let next: Promise<ChangesPage & { full: boolean }> | null = fetchPage(
+		remoteSeq,
+		Math.min(limit, FIRST_PAGE_SIZE)
+	);
 	// Three stages overlap: the next page is fetched while this one is written to the
 	// replica, while the one before is projected into the read model (always after its
 	// own replica write has committed: the read model never holds the only copy).
@@ -131,9 +137,9 @@ export async function initialPull(a: InitialPullArgs): Promise<{ pull: Seq; push
 		...(a.session.pushFrom !== undefined ? { pushFrom: a.session.pushFrom } : {})
 	});
 	while (next) {
-		const page: ChangesPage = await next;
+		const page: ChangesPage & { full: boolean } = await next;
 		a.signal?.throwIfAborted();
-		const full = page.results.length >= limit;
+		const full = page.full;
 		next = full ? fetchPage(page.last_seq) : null;
 		if (page.results.length > 0) {
 			const docs = await writeReplica(a, page.results, written);
