@@ -108,7 +108,11 @@ export class InitialPulls {
 			if (rec) await this.rm.device.delete(key);
 			return null;
 		}
+		// The caller's signal or `stop` ends it (not AbortSignal.any: older Safari lacks it).
 		const abort = new AbortController();
+		const onAbort = () => abort.abort(opts.signal?.reason);
+		opts.signal?.addEventListener('abort', onAbort, { once: true });
+		if (opts.signal?.aborted) onAbort();
 		let tail: Promise<unknown> = Promise.resolve();
 		const load: Load = {
 			abort,
@@ -131,7 +135,7 @@ export class InitialPulls {
 				remoteUrl: `${origin}/${dbName}`,
 				session: load,
 				resume: resume ?? undefined,
-				signal: opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal,
+				signal: abort.signal,
 				onPage: opts.onPage,
 				pageSize: opts.pageSize ?? this.pageSize
 			});
@@ -142,6 +146,7 @@ export class InitialPulls {
 			await load.run(async () => {
 				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
 			});
+			opts.signal?.removeEventListener('abort', onAbort);
 			await replica.resume();
 		}
 	}
