@@ -2,7 +2,8 @@
 // version; the resolution syncs and the server is left with a single leaf holding it.
 // The edits come from two other devices of the office (no screen edits venues yet): one
 // saved online (a plain PUT), one made offline from the same revision and replicated later
-// (`_bulk_docs` with `new_edits: false`, as PouchDB's replicator pushes it).
+// (`_bulk_docs` with `new_edits: false`, as PouchDB's replicator pushes it). On the way,
+// the desk's first sync (the initial pull) brings a venue's photo whole, not as a stub.
 import { signedIn } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { schoolDb } from '../../src/lib/domain/databases';
@@ -38,9 +39,43 @@ test('an administrator sees a conflict on a venue, keeps one version, and the se
 	server,
 	openDevice
 }) => {
+	const playground = (await couch(server.url, 'admin', 'venue:playground')) as Doc;
+	const photo = Buffer.from('made-up photo bytes').toString('base64');
+	await couch(server.url, 'admin', 'venue:playground', {
+		method: 'PUT',
+		body: {
+			...playground,
+			_attachments: { 'photo.txt': { content_type: 'text/plain', data: photo } }
+		}
+	});
+
 	const desk = await openDevice({ viewport: { width: 1440, height: 900 } });
 	const { page, app } = await signedIn(desk.context, server.url, 'admin', 'kehou-admin');
 	await expect(page.getByTestId('conflicts-link')).toHaveCount(0);
+	// The replica holds the attachment's bytes (PouchDB's indexeddb adapter keeps them by
+	// digest beside the document), read straight from IndexedDB.
+	const stored = await page.evaluate(
+		({ idb, id }) =>
+			new Promise<number[]>((resolve, reject) => {
+				const req = indexedDB.open(idb);
+				req.onerror = () => reject(new Error(String(req.error)));
+				req.onsuccess = () => {
+					const get = req.result.transaction('docs').objectStore('docs').get(id);
+					get.onerror = () => reject(new Error(String(get.error)));
+					get.onsuccess = () => {
+						const rec = get.result as { attachments?: Record<string, { data?: unknown }> };
+						req.result.close();
+						resolve(
+							Object.values(rec?.attachments ?? {}).map((a) =>
+								a.data instanceof Blob ? a.data.size : String(a.data ?? '').length
+							)
+						);
+					};
+				};
+			}),
+		{ idb: `_pouch_kehou-replica-${DB}`, id: 'venue:playground' }
+	);
+	expect(stored).toEqual([Buffer.from(photo, 'base64').length]);
 
 	// Two edits of the same revision: one online, one offline and replicated afterwards.
 	const base = (await couch(server.url, 'admin', VENUE)) as Doc;

@@ -5,7 +5,8 @@
 // live replication after it continues from where it ended, without reading anything
 // again; changes on the server during the pull are not missed; an interrupted pull
 // resumes, or falls back to ordinary replication when the replica changed meanwhile; an
-// app write during the pull is pushed.
+// app write during the pull is pushed. (Attachments are checked in Chromium, in
+// tests/e2e/conflicts.e2e.ts: fake-indexeddb cannot store PouchDB's attachment blobs.)
 import { GROUP, GROUP_DB, World, makeMarks, write, type Device, type Sent } from './harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Doc } from '../../sync-server/storage';
