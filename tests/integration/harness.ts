@@ -64,10 +64,11 @@ export class Network {
 	readonly sent: Sent[] = [];
 	/**
 	 * Called before a device's request goes out (a throw fails it as a network error
-	 * would) and after its response arrived (to change the server in between).
+	 * would) and after its response arrived (to change the server in between, or to
+	 * answer something else instead).
 	 */
 	beforeSend?: (req: Sent) => void | Promise<void>;
-	afterReply?: (req: Sent, res: Response) => void | Promise<void>;
+	afterReply?: (req: Sent, res: Response) => void | Response | Promise<void | Response>;
 	#links = new Map<string, { online: boolean; auth: string }>();
 	#realFetch = globalThis.fetch;
 
@@ -89,8 +90,7 @@ export class Network {
 			const headers = new Headers(init?.headers);
 			headers.set('Authorization', link.auth);
 			const res = await real(`${this.server.url}${sent.path}`, { ...init, headers });
-			await this.afterReply?.(sent, res);
-			return res;
+			return (await this.afterReply?.(sent, res)) ?? res;
 		};
 	}
 

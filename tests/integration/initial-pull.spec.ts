@@ -289,6 +289,35 @@ describe('the first sync of an empty replica', () => {
 		expect(await device.marks(GROUP)).toHaveLength(1);
 	});
 
+	it('leaves a replica that refuses a page to ordinary replication', async () => {
+		let pages = 0;
+		world.net.afterReply = async (s, res) => {
+			if (!isPullPage(s) || ++pages !== 2) return;
+			// A page with a document no replica can store (its revision is malformed).
+			const body = (await res.json()) as { results: unknown[] };
+			body.results.push({
+				seq: 1e9,
+				id: 'student:broken',
+				changes: [{ rev: 'not-a-revision' }],
+				doc: { _id: 'student:broken', _rev: 'not-a-revision' }
+			});
+			return new Response(JSON.stringify(body), { status: 200 });
+		};
+		const device = await startDevice();
+		await device.synced();
+		await expectSameAsServer(device);
+		// No page was asked for again (no resume); the replicator took over from the start.
+		const since = world.net.sent.filter(isPullPage).map(sinceOf);
+		expect(since.length).toBeLessThanOrEqual(3);
+		expect(new Set(since).size).toBe(since.length);
+		expect(world.net.sent.some((s) => /_changes\?.*since=0/.test(s.path) && !isPullPage(s))).toBe(
+			true
+		);
+		expect(await device.store.getDevice(`initialPull:${GROUP_DB}`)).toMatchObject({
+			state: 'failed'
+		});
+	});
+
 	it('pushes what the app wrote while it ran', async () => {
 		let pages = 0;
 		const device = newDevice();

@@ -36,7 +36,8 @@ export type Seq = number | string;
 
 /** Progress of an initial pull, kept in the device table under `initialPullKey(db)`. */
 export interface InitialPullRecord {
-	state: 'loading' | 'done';
+	/** `failed`: this replica could not take a page; ordinary replication does it. */
+	state: 'loading' | 'done' | 'failed';
 	/** The server's sequence up to which everything is in the replica. */
 	remoteSeq: Seq;
 	/** The replica's update_seq at that point. */
@@ -83,7 +84,7 @@ interface ChangesPage {
 }
 
 /** An HTTP error shaped like PouchDB's (`status`, `name`), so the sync manager classifies it. */
-class HttpError extends Error {
+export class HttpError extends Error {
 	constructor(
 		readonly status: number,
 		override readonly name: string,
@@ -93,7 +94,16 @@ class HttpError extends Error {
 	}
 }
 
+/** The request or its answer did not get through (offline, a dropped connection). */
+export class NetworkError extends Error {
+	override readonly name = 'NetworkError';
+}
+
 async function getJson<T>(url: string, signal?: AbortSignal, body?: unknown): Promise<T> {
+	const network = (e: unknown) => {
+		if (signal?.aborted) throw e;
+		throw new NetworkError(e instanceof Error ? e.message : String(e));
+	};
 	const res = await fetch(url, {
 		method: body === undefined ? 'GET' : 'POST',
 		credentials: 'same-origin',
@@ -103,12 +113,12 @@ async function getJson<T>(url: string, signal?: AbortSignal, body?: unknown): Pr
 		},
 		...(body === undefined ? {} : { body: JSON.stringify(body) }),
 		signal
-	});
+	}).catch(network);
 	if (!res.ok) {
 		const err = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
 		throw new HttpError(res.status, err.error ?? 'http_error', err.reason ?? res.statusText);
 	}
-	return (await res.json()) as T;
+	return (await res.json().catch(network)) as T;
 }
 
 /** Pulls the whole server database into an empty (or resumed) replica. */

@@ -4,6 +4,8 @@
 // Invariant: the answer for a database (where live sync starts) stays the same until
 // `settled` says live replication has written its checkpoints there.
 import {
+	HttpError,
+	NetworkError,
 	PAGE_SIZE,
 	initialPull,
 	initialPullKey,
@@ -101,6 +103,7 @@ export class InitialPulls {
 		const key = initialPullKey(dbName);
 		const rec = (await this.rm.device.get(key))?.value as InitialPullRecord | undefined;
 		if (rec?.state === 'done') return { pull: rec.remoteSeq, push: rec.pushFrom ?? rec.localSeq };
+		if (rec?.state === 'failed') return null;
 		const { update_seq } = await replica.db.info();
 		const empty = Number(update_seq) === 0;
 		const resume = !empty && rec?.state === 'loading' && rec.localSeq === update_seq ? rec : null;
@@ -141,6 +144,16 @@ export class InitialPulls {
 			});
 			load.done = pulled;
 			return await pulled;
+		} catch (e) {
+			// The network or the server: try again later, from the last page. Anything else
+			// (a document the replica refuses) would fail the same way every time: leave it
+			// to the replicator, which reports such documents one by one.
+			const transient = e instanceof HttpError || e instanceof NetworkError || isAbort(e);
+			if (!transient) {
+				const failed: InitialPullRecord = { state: 'failed', remoteSeq: 0, localSeq: 0 };
+				await this.rm.device.put({ key, value: failed }).catch(() => {});
+			}
+			throw e;
 		} finally {
 			// App writes queued behind the last page go first; then writes go straight through.
 			await load.run(async () => {
@@ -151,3 +164,6 @@ export class InitialPulls {
 		}
 	}
 }
+
+const isAbort = (e: unknown) =>
+	typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'AbortError';
