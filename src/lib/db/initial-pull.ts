@@ -146,27 +146,33 @@ export async function initialPull(a: InitialPullArgs): Promise<{ pull: Seq; push
 		localSeq: a.session.localSeq,
 		...(a.session.pushFrom !== undefined ? { pushFrom: a.session.pushFrom } : {})
 	});
-	while (next) {
-		const page: ChangesPage & { full: boolean } = await next;
-		a.signal?.throwIfAborted();
-		const full = page.full;
-		next = full ? fetchPage(page.last_seq) : null;
-		if (page.results.length > 0) {
-			const docs = await writeReplica(a, page.results, written);
-			const rec = record(full ? 'loading' : 'done', page.last_seq);
-			await projecting;
-			projecting = settled(project(a, docs, rec));
-			a.onPage?.(page.results.length);
-		} else {
-			await projecting;
-			await a.rm.device.put({
-				key: initialPullKey(a.dbName),
-				value: record('done', page.last_seq)
-			});
+	try {
+		while (next) {
+			const page: ChangesPage & { full: boolean } = await next;
+			a.signal?.throwIfAborted();
+			const full = page.full;
+			next = full ? fetchPage(page.last_seq) : null;
+			if (page.results.length > 0) {
+				const docs = await writeReplica(a, page.results, written);
+				const rec = record(full ? 'loading' : 'done', page.last_seq);
+				await projecting;
+				projecting = settled(project(a, docs, rec));
+				a.onPage?.(page.results.length);
+			} else {
+				await projecting;
+				await a.rm.device.put({
+					key: initialPullKey(a.dbName),
+					value: record('done', page.last_seq)
+				});
+			}
+			remoteSeq = page.last_seq;
 		}
-		remoteSeq = page.last_seq;
+		await projecting;
+	} finally {
+		// Never leave a projection running behind the caller: the projector resumes after
+		// this, and a late page would move its cursor back.
+		await projecting.catch(() => {});
 	}
-	await projecting;
 	return { pull: remoteSeq, push: a.session.pushFrom ?? a.session.localSeq };
 }
 
