@@ -48,8 +48,27 @@ const { SyncManager } = (await import(/* @vite-ignore */ managerModule)) as {
  * the current server (which may restart on another port), or fail as a network error
  * while the device is offline or no server runs. Any other URL passes through.
  */
+export interface Sent {
+	/** The device's host name part (`tablet-a`). */
+	device: string;
+	method: string;
+	/** Path and query as the server sees them, e.g. `/kh-demo--g--svc-3-1/_changes?since=0`. */
+	path: string;
+	/** The request body, when it was a string. */
+	body?: string;
+}
+
 export class Network {
 	server: Running | null = null;
+	/** Every request a device sent to the server, in order. */
+	readonly sent: Sent[] = [];
+	/**
+	 * Called before a device's request goes out (a throw fails it as a network error
+	 * would) and after its response arrived (to change the server in between, or to
+	 * answer something else instead).
+	 */
+	beforeSend?: (req: Sent) => void | Promise<void>;
+	afterReply?: (req: Sent, res: Response) => void | Response | Promise<void | Response>;
 	#links = new Map<string, { online: boolean; auth: string }>();
 	#realFetch = globalThis.fetch;
 
@@ -60,9 +79,18 @@ export class Network {
 			const link = this.#links.get(url.host);
 			if (!link) return real(input, init);
 			if (!link.online || !this.server) throw new TypeError('fetch failed');
+			const sent: Sent = {
+				device: url.host.split('.')[0],
+				method: init?.method ?? 'GET',
+				path: `${url.pathname}${url.search}`,
+				...(typeof init?.body === 'string' ? { body: init.body } : {})
+			};
+			this.sent.push(sent);
+			await this.beforeSend?.(sent);
 			const headers = new Headers(init?.headers);
 			headers.set('Authorization', link.auth);
-			return real(`${this.server.url}${url.pathname}${url.search}`, { ...init, headers });
+			const res = await real(`${this.server.url}${sent.path}`, { ...init, headers });
+			return (await this.afterReply?.(sent, res)) ?? res;
 		};
 	}
 
@@ -177,9 +205,9 @@ export class World {
 		return this.net.server;
 	}
 
-	async start(): Promise<this> {
+	async start(opts: Parameters<typeof startServer>[0] = {}): Promise<this> {
 		this.net.install();
-		this.net.server = await startServer();
+		this.net.server = await startServer(opts);
 		return this;
 	}
 

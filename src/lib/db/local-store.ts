@@ -5,8 +5,13 @@
 //  - the read model is derived: a projector follows each replica's changes feed from a
 //    stored cursor, so anything missed (a crash between the two writes) is caught up;
 //  - the outbox lists this device's writes the server has not confirmed; it only
-//    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them).
+//    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them);
+//  - while an initial pull fills a replica (initial-pull.ts), app writes to it and the
+//    pull's pages take turns (one lock), and the projector waits: each page's cursor
+//    then covers exactly what has been projected.
 import { newEventId } from './ids';
+import { initialPullKey, type Seq } from './initial-pull';
+import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
 import {
 	openLocal,
 	openRemote,
@@ -21,6 +26,9 @@ import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './rea
 interface Feed {
 	db: Database;
 	cancel(): void;
+	/** Stops projecting until `resume` (an initial pull projects its pages itself). */
+	suspend(): Promise<void>;
+	resume(): Promise<void>;
 	/** Resolves when the projector has processed everything queued so far. */
 	idle(): Promise<void>;
 	/** Projects whatever the replica holds beyond the cursor. */
@@ -39,6 +47,8 @@ export class StorageError extends Error {
 
 export class LocalStore {
 	#feeds = new Map<string, Feed>();
+	readonly #initialPulls: InitialPulls;
+	#deviceId: Promise<string> | null = null;
 
 	/**
 	 * `openReplica` opens the local replica of a database; the default is the app's. Tests
@@ -47,15 +57,29 @@ export class LocalStore {
 	constructor(
 		readonly rm: ReadModel = readModel,
 		private readonly openReplica: (dbName: string) => Database = openLocal
-	) {}
+	) {
+		this.#initialPulls = new InitialPulls(rm, (name) => this.#feeds.get(name));
+	}
 
-	/** A stable random id for this browser profile; never replicated, never personal. */
-	async deviceId(): Promise<string> {
-		const row = await this.rm.device.get('deviceId');
-		if (typeof row?.value === 'string') return row.value;
-		const id = `dev-${newEventId()}`;
-		await this.rm.device.put({ key: 'deviceId', value: id });
-		return id;
+	/**
+	 * A stable random id for this browser profile; never replicated, never personal. Read
+	 * once (every event carries it; wipe keeps it), made in a transaction so that two first
+	 * calls cannot store two different ids.
+	 */
+	deviceId(): Promise<string> {
+		this.#deviceId ??= this.rm
+			.transaction('rw', this.rm.device, async () => {
+				const row = await this.rm.device.get('deviceId');
+				if (typeof row?.value === 'string') return row.value;
+				const id = `dev-${newEventId()}`;
+				await this.rm.device.put({ key: 'deviceId', value: id });
+				return id;
+			})
+			.catch((e: unknown) => {
+				this.#deviceId = null;
+				throw e;
+			});
+		return this.#deviceId;
 	}
 
 	async getDevice<T>(key: string): Promise<T | undefined> {
@@ -79,11 +103,13 @@ export class LocalStore {
 		let dropped = false;
 		for (const [name, feed] of [...this.#feeds]) {
 			if (dbNames.includes(name)) continue;
+			await this.#initialPulls.stop(name);
 			feed.cancel();
 			await feed.idle();
 			this.#feeds.delete(name);
 			if ((await this.rm.outbox.where('db').equals(name).count()) === 0) {
 				await feed.db.destroy();
+				await this.deleteDevice(initialPullKey(name));
 				dropped = true;
 			} else {
 				await feed.db.close();
@@ -108,6 +134,14 @@ export class LocalStore {
 	/** Writes new documents to one database; resolves once they are on screen. */
 	async write(dbName: string, docs: PouchDoc[]): Promise<void> {
 		const db = this.replica(dbName);
+		const load = this.#initialPulls.active(dbName);
+		if (load) return load.run(() => this.#write(dbName, db, docs, load));
+		return this.#write(dbName, db, docs);
+	}
+
+	async #write(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
+		// Written during an initial pull: the push must start before this write.
+		if (load) load.pushFrom ??= load.localSeq;
 		let results;
 		try {
 			results = await db.bulkDocs(docs);
@@ -167,6 +201,17 @@ export class LocalStore {
 	 * on the winning branch and every losing branch gets a tombstone, so all replicas agree.
 	 */
 	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
+		const load = this.#initialPulls.active(dbName);
+		if (load) {
+			return load.run(() => {
+				load.pushFrom ??= load.localSeq;
+				return this.#resolve(dbName, docId, keepRev);
+			});
+		}
+		return this.#resolve(dbName, docId, keepRev);
+	}
+
+	async #resolve(dbName: string, docId: string, keepRev: string): Promise<void> {
 		const [winner, ...losers] = await this.conflictVersions(dbName, docId);
 		const kept = [winner, ...losers].find((d) => d._rev === keepRev);
 		if (!kept) throw new StorageError(`revision ${keepRev} is not part of the conflict`);
@@ -249,6 +294,7 @@ export class LocalStore {
 	/** Clears the derived tables and projects every replica again from the start. */
 	async rebuild(): Promise<void> {
 		const names = this.openDbs;
+		await this.#initialPulls.stopAll();
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
@@ -268,15 +314,39 @@ export class LocalStore {
 		]);
 		// Wait for projections already queued: one finishing after the clear below would
 		// bring back rows of the previous user and a cursor past the end of the new replica.
+		await this.#initialPulls.stopAll();
 		for (const feed of this.#feeds.values()) {
 			feed.cancel();
 			await feed.idle();
 		}
 		this.#feeds.clear();
 		for (const name of names) await this.openReplica(String(name)).destroy();
-		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox'], async () => {
+		await this.rm.transaction('rw', [...DERIVED_TABLES, 'outbox', 'device'], async () => {
 			for (const t of [...DERIVED_TABLES, 'outbox']) await this.rm.table(t).clear();
+			await this.rm.device.where('key').startsWith(initialPullKey('')).delete();
 		});
+	}
+
+	/**
+	 * Fills an empty replica from the server in one pass (see initial-pulls.ts) and says
+	 * where live replication must start (`null`: from its own checkpoints). Call before
+	 * starting live sync; after its first complete round, call `initialPullSettled`.
+	 */
+	initialPull(
+		dbName: string,
+		origin: string,
+		opts: PullOptions = {}
+	): Promise<{ pull: Seq; push: Seq } | null> {
+		return this.#initialPulls.run(dbName, origin, opts);
+	}
+
+	initialPullSettled(dbName: string): Promise<void> {
+		return this.#initialPulls.settled(dbName);
+	}
+
+	/** Documents per page of an initial pull (tests make it small to get many pages). */
+	set initialPullPageSize(n: number) {
+		this.#initialPulls.pageSize = n;
 	}
 
 	/**
@@ -288,8 +358,9 @@ export class LocalStore {
 		const db = this.openReplica(name);
 		let queue: Promise<void> = Promise.resolve();
 		let scheduled = false;
+		let suspended = false;
 		const catchUp = () => {
-			if (!scheduled) {
+			if (!scheduled && !suspended) {
 				scheduled = true;
 				queue = queue
 					.then(async () => {
@@ -304,7 +375,20 @@ export class LocalStore {
 		changes.on('change', () => void catchUp());
 		changes.on('error', (e: unknown) => reportStorageError(e));
 		await catchUp();
-		return { db, cancel: () => changes.cancel(), idle: () => queue, catchUp };
+		return {
+			db,
+			cancel: () => changes.cancel(),
+			idle: () => queue,
+			catchUp,
+			suspend: async () => {
+				suspended = true;
+				await queue;
+			},
+			resume: () => {
+				suspended = false;
+				return catchUp();
+			}
+		};
 	}
 
 	async #pageFrom(name: string, db: Database): Promise<void> {

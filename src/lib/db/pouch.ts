@@ -46,12 +46,17 @@ export interface Replication extends Emitter, PromiseLike<unknown> {}
 export interface Database {
 	readonly name: string;
 	put(doc: PouchDoc): Promise<WriteResult>;
-	bulkDocs(docs: PouchDoc[]): Promise<WriteResult[]>;
+	bulkDocs(docs: PouchDoc[], opts?: { new_edits?: boolean }): Promise<WriteResult[]>;
 	get(id: string, opts?: { rev?: string; conflicts?: boolean }): Promise<PouchDoc>;
 	/** An attachment's bytes (a Blob in the browser). */
 	getAttachment(docId: string, name: string): Promise<Blob>;
-	allDocs(opts: { include_docs?: boolean; keys?: string[] }): Promise<{
-		rows: { id: string; value?: { rev: string }; doc?: PouchDoc; error?: string }[];
+	allDocs(opts: { include_docs?: boolean; conflicts?: boolean; keys?: string[] }): Promise<{
+		rows: {
+			id: string;
+			value?: { rev: string; deleted?: boolean };
+			doc?: PouchDoc | null;
+			error?: string;
+		}[];
 	}>;
 	changes(opts: Record<string, unknown>): ChangesFeed;
 	revsDiff(diff: Record<string, string[]>): Promise<Record<string, { missing: string[] }>>;
@@ -80,12 +85,66 @@ export function openLocal(remoteDb: string): Database {
 export function openRemote(remoteDb: string, origin: string): Database {
 	return new PouchDB(`${origin}/${remoteDb}`, {
 		skip_setup: true,
-		fetch: (url: string, opts: RequestInit) => fetch(url, { ...opts, credentials: 'same-origin' })
+		fetch: (url: string, opts: RequestInit) => {
+			const init = { ...opts, credentials: 'same-origin' as const };
+			return url.includes('feed=longpoll') ? longpolls.run(url, init) : fetch(url, init);
+		}
 	});
 }
 
+/**
+ * A browser opens at most six HTTP/1.1 connections per host, and each live database keeps
+ * a longpoll open. With a dozen databases (an office desktop) the longpolls took every
+ * connection and the other requests — a first sync, a push — waited behind them for good.
+ * So at most LONGPOLL_SLOTS longpolls are in flight; the others wait their turn here, and
+ * each ends after `timeout` (see liveSync) so that all take turns; a change ends one at once.
+ */
+const LONGPOLL_SLOTS = 4;
+
+class Slots {
+	#free = LONGPOLL_SLOTS;
+	#queue: (() => void)[] = [];
+
+	async run(url: string, init: RequestInit): Promise<Response> {
+		if (this.#free > 0) this.#free--;
+		else await this.#wait(init.signal);
+		try {
+			return await fetch(url, init);
+		} finally {
+			const next = this.#queue.shift();
+			if (next) next();
+			else this.#free++;
+		}
+	}
+
+	#wait(signal: AbortSignal | null | undefined): Promise<void> {
+		return new Promise((resolve, reject) => {
+			signal?.throwIfAborted();
+			const turn = () => {
+				signal?.removeEventListener('abort', onAbort);
+				resolve();
+			};
+			const onAbort = () => {
+				this.#queue = this.#queue.filter((t) => t !== turn);
+				reject(signal?.reason as Error);
+			};
+			signal?.addEventListener('abort', onAbort, { once: true });
+			this.#queue.push(turn);
+		});
+	}
+}
+
+const longpolls = new Slots();
+
 export interface SyncOptions {
 	batchSize: number;
+	/**
+	 * Where each direction starts when no checkpoint may be trusted yet: after the initial
+	 * pull (see initial-pull.ts), `pull` is the server's last sequence it read and `push`
+	 * the replica's sequence when it ended. PouchDB writes these as the replication's
+	 * checkpoints on both sides before it reads any change, so later runs continue there.
+	 */
+	since?: { pull: number | string; push: number | string };
 }
 
 /**
@@ -108,8 +167,11 @@ export function liveSync(local: Database, remote: Database, opts: SyncOptions): 
 		retry: false,
 		batch_size: opts.batchSize,
 		batches_limit: 5,
+		// Longpolls end after LONGPOLL_MS (no heartbeat keeps them open), so that more
+		// databases than connection slots take turns (see `Slots`).
 		heartbeat: false,
-		timeout: LONGPOLL_MS
+		timeout: LONGPOLL_MS,
+		...(opts.since ? { pull: { since: opts.since.pull }, push: { since: opts.since.push } } : {})
 	}) as Replication & {
 		push: Emitter;
 		pull: Emitter;

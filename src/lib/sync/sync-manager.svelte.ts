@@ -2,9 +2,17 @@
 // restarted with backoff after errors, on `online` and when the app becomes visible.
 // Invariants: a 401/403 stops syncing and asks the user to sign in again (never a silent
 // stop); the outbox shrinks only when the server confirms (push changes, `_revs_diff`).
+// An empty replica is first filled by LocalStore's initial pull; live sync then starts
+// from the sequences it reached, until a complete round has written checkpoints there.
 import { describe as describeError, localStore, type LocalStore } from '$lib/db/local-store';
 import { Live } from '$lib/db/live.svelte';
-import { liveSync, openRemote, type Database, type Replication } from '$lib/db/pouch';
+import {
+	liveSync,
+	openRemote,
+	type Database,
+	type Replication,
+	type SyncOptions
+} from '$lib/db/pouch';
 import { backoffDelay, classifyError } from './backoff';
 
 export type DbSyncStatus = 'starting' | 'active' | 'idle' | 'offline' | 'error' | 'auth';
@@ -19,7 +27,9 @@ const FIRST_BATCH = 1000;
 const STALL_MS = 120_000;
 
 interface Running {
-	replication: Replication;
+	/** Null while the initial pull runs. */
+	replication: Replication | null;
+	abort: AbortController;
 	lastEvent: number;
 	timer?: ReturnType<typeof setTimeout>;
 	attempt: number;
@@ -113,21 +123,51 @@ export class SyncManager {
 		if (!r) return;
 		r.stopped = true;
 		clearTimeout(r.timer);
-		r.replication.cancel();
+		r.abort.abort();
+		r.replication?.cancel();
 		this.#running.delete(name);
 		delete this.status[name];
 	}
 
 	#run(name: string, attempt: number, batchSize: number) {
+		const r: Running = {
+			replication: null,
+			abort: new AbortController(),
+			attempt,
+			batchSize,
+			stopped: false,
+			lastEvent: Date.now()
+		};
+		this.#running.set(name, r);
+		this.status[name] = 'starting';
+		void this.#begin(name, r);
+	}
+
+	async #begin(name: string, r: Running) {
+		let since: SyncOptions['since'] | null;
+		try {
+			since = await this.store.initialPull(name, this.#origin, {
+				signal: r.abort.signal,
+				onPage: () => {
+					r.lastEvent = Date.now();
+					if (!r.stopped) this.status[name] = 'active';
+				}
+			});
+		} catch (err) {
+			if (!r.stopped) this.#onError(name, r, err);
+			return;
+		}
+		if (r.stopped) return;
 		const local = this.store.replica(name);
 		const remote = openRemote(name, this.#origin);
-		const replication = liveSync(local, remote, { batchSize });
-		const r: Running = { replication, attempt, batchSize, stopped: false, lastEvent: Date.now() };
+		const replication = liveSync(local, remote, {
+			batchSize: r.batchSize,
+			since: since ?? undefined
+		});
+		r.replication = replication;
 		for (const event of ['active', 'change', 'paused', 'denied', 'error']) {
 			replication.on(event, () => (r.lastEvent = Date.now()));
 		}
-		this.#running.set(name, r);
-		this.status[name] = 'starting';
 
 		replication.on('active', () => {
 			if (!r.stopped) this.status[name] = 'active';
@@ -141,6 +181,13 @@ export class SyncManager {
 		replication.on('paused', (err: unknown) => {
 			if (r.stopped || err) return;
 			r.attempt = 0;
+			// Both directions have checkpoints at or past the initial pull's sequences now.
+			if (since) {
+				since = null;
+				this.store.initialPullSettled(name).catch((e: unknown) => {
+					this.lastError = describeError(e);
+				});
+			}
 			void this.#settle(name, r, remote);
 		});
 		// A two-way sync wraps the refusal as `{direction, doc}` (`doc` is the server's
