@@ -126,6 +126,16 @@ test('offline: search by pinyin, a late time, a correction with its history, a c
 			reason: '家长临时送来，班主任电话告知'
 		}
 	]);
+
+	// The office sees the child taken in off the list, and the absence without a leave notice.
+	const office = await openDevice({ viewport: { width: 1440, height: 900 } });
+	const desk = await signedIn(office.context, server.url, 'admin', 'kehou-admin');
+	const item = (kind: string) =>
+		desk.page.locator(`[data-testid=attention-item][data-kind=${kind}]`);
+	await expect(item('not-expected').filter({ hasText: '王小禾' })).toHaveCount(1, {
+		timeout: 60_000
+	});
+	await expect(item('absent-unexcused')).toHaveCount(1);
 });
 
 test('after the end time, the children still here move to extended care, and its teacher receives them', async ({

@@ -226,6 +226,7 @@ export const en = {
 	'office.kind.absent-unexcused': 'Absent without a leave notice',
 	'office.kind.release-override': 'Released to an unlisted adult',
 	'office.kind.departed-without-present': 'Left without a present mark',
+	'office.kind.not-expected': 'Not on the list (taken in, or not enrolled)',
 	'careLog.homework': 'Homework',
 	'careLog.homeworkHint': 'Everyone done unless changed; tap to change.',
 	'careLog.noHomework': 'No homework set today',

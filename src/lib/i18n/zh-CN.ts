@@ -216,6 +216,7 @@ export const zhCN = {
 	'office.kind.absent-unexcused': '缺勤且无请假单',
 	'office.kind.release-override': '非授权接送',
 	'office.kind.departed-without-present': '未点到即离校',
+	'office.kind.not-expected': '不在名单中（名单外登记或未报名）',
 	'careLog.homework': '作业完成情况',
 	'careLog.homeworkHint': '默认全部完成，点一下可改。',
 	'careLog.noHomework': '今天没有布置作业',

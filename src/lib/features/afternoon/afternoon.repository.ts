@@ -151,13 +151,17 @@ export const attentionLive = (groupIds: readonly string[], date: string) =>
 					incidentKind: incident.kind
 				});
 			}
-			for (const { studentId, student, state } of view.children) {
-				const name = student?.name ?? studentId;
+			for (const { studentId, student, visitor, state } of view.children) {
+				const name = student?.name ?? visitor?.name ?? studentId;
 				if (state.status === 'absent' && !state.leave) {
 					items.push({ groupId, studentId, name, kind: 'absent-unexcused' });
 				}
 				for (const flag of state.flags) {
-					if (flag === 'release-override' || flag === 'departed-without-present') {
+					if (
+						flag === 'release-override' ||
+						flag === 'departed-without-present' ||
+						flag === 'not-expected'
+					) {
 						items.push({ groupId, studentId, name, kind: flag });
 					}
 				}
