@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Auth, type AuthOptions } from './auth';
+import { FeedSlots } from './couch-changes';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
 import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
@@ -110,6 +111,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				maxAttachmentBytes: opts.maxAttachmentBytes,
 				longpollMaxMs: opts.longpollMaxMs ?? 60_000,
 				closing: closing.signal,
+				feedSlots: new FeedSlots(),
 				version: process.env.npm_package_version ?? '0.1.0'
 			};
 			mirrors = configureMirrors(storage, (err, db) =>

@@ -4,7 +4,9 @@
 // Invariants: waiting feeds wait on Storage's change notifications (never poll), end at
 // their timeout with the current last_seq (unless a heartbeat keeps them open, as in
 // CouchDB), end with a last_seq line when the server shuts down, and stop as soon as the
-// client goes away.
+// client goes away. A client holds at most `FeedSlots.perClient` feeds open until a change;
+// its further waiting feeds end after `crowdedMs`, as at a timeout (see `FeedSlots`).
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { matches, parseSelector } from './couch-mango';
 import { badRequest, notFound, Query, readJsonObject } from './http-util';
@@ -16,6 +18,57 @@ export interface ChangesOptions {
 	longpollMaxMs: number;
 	/** Ends every waiting feed (server shutdown). */
 	closing: AbortSignal;
+	/** Waiting feeds per client. */
+	feedSlots: FeedSlots;
+}
+
+/**
+ * Waiting feeds per client. A browser reaches an origin over at most 6 HTTP/1.1
+ * connections, and a device that syncs more databases than that keeps a longpoll open for
+ * each idle one. Held until a change (as CouchDB holds them when a heartbeat is asked for),
+ * 6 idle databases would take every connection, and the device's other requests — another
+ * database's first pull — would wait in the browser for a write that may never come. So a
+ * client holds at most `perClient` feeds until a change; its other waiting feeds end after
+ * `crowdedMs` with what CouchDB answers at a timeout (no rows, the current last_seq), and
+ * the client polls again, letting its queued requests through in between.
+ */
+export class FeedSlots {
+	/** Feeds each client holds open now. */
+	private readonly held = new Map<string, number>();
+
+	constructor(
+		readonly perClient = 4,
+		readonly crowdedMs = 250
+	) {}
+
+	/** A slot for a feed about to wait up to `ms`: how long it may wait, and its release. */
+	take(client: string, ms: number): { ms: number; release: () => void } {
+		const n = this.held.get(client) ?? 0;
+
+		if (n >= this.perClient) return { ms: Math.min(ms, this.crowdedMs), release: () => {} };
+		this.held.set(client, n + 1);
+		let released = false;
+		const release = () => {
+			if (released) return;
+			released = true;
+			const left = (this.held.get(client) ?? 1) - 1;
+			if (left > 0) this.held.set(client, left);
+			else this.held.delete(client);
+		};
+		return { ms, release };
+	}
+}
+
+/**
+ * Who holds a feed: the session (cookie), else the credentials from one address, else the
+ * address; hashed, so no credential is kept as a key.
+ */
+function clientOf(req: IncomingMessage): string {
+	const session = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1];
+	const basis = session
+		? `session ${session}`
+		: `${req.headers.authorization ?? 'anonymous'} ${req.socket.remoteAddress ?? ''}`;
+	return createHash('sha256').update(basis).digest('base64url');
 }
 
 type Feed = 'normal' | 'longpoll' | 'continuous' | 'eventsource';
@@ -140,13 +193,15 @@ export async function handleChanges(
 		}) as Promise<{ results: Row[]; last_seq: number | string }>;
 
 	const wait = new Waiter(res, storage, name, opts.closing);
+	const slots = opts.feedSlots;
 	try {
 		if (feed === 'normal' || feed === 'longpoll') {
 			let result = await run(since, limit);
 			if (feed === 'longpoll' && !descending && result.results.length === 0) {
 				if (heartbeat) startStream(res, 'application/json');
 				const stopBeat = heartbeat ? wait.heartbeat(heartbeat, () => res.write('\n')) : null;
-				const outcome = await wait.next(heartbeat ? Infinity : timeout);
+				const slot = slots.take(clientOf(req), heartbeat ? Infinity : timeout);
+				const outcome = await wait.next(slot.ms).finally(slot.release);
 				stopBeat?.();
 				if (outcome === 'gone') return;
 				// Re-read even on timeout: last_seq should be current when we answer empty.
@@ -161,7 +216,12 @@ export async function handleChanges(
 			res.end(JSON.stringify(body) + '\n');
 			return;
 		}
-		await stream(res, feed, { run, wait, since, limit, descending, heartbeat, timeout, db });
+		const slot = slots.take(clientOf(req), heartbeat ? Infinity : timeout);
+		try {
+			await stream(res, feed, { run, wait, since, limit, descending, heartbeat, waitMs: slot.ms });
+		} finally {
+			slot.release();
+		}
 	} finally {
 		wait.dispose();
 	}
@@ -179,8 +239,8 @@ interface StreamParams {
 	limit: number | undefined;
 	descending: boolean;
 	heartbeat: number;
-	timeout: number;
-	db: () => PouchDatabase;
+	/** How long to wait for a change before the feed ends (Infinity: until one comes). */
+	waitMs: number;
 }
 
 /** continuous and eventsource: rows as they come, a heartbeat while idle, a last_seq line to end. */
@@ -206,7 +266,7 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 			if (result.results.length || !p.descending) lastSeq = result.last_seq;
 			const done = (p.limit !== undefined && sent >= Math.max(1, p.limit)) || p.descending;
 			if (done) break;
-			const outcome = await p.wait.next(p.heartbeat ? Infinity : p.timeout);
+			const outcome = await p.wait.next(p.waitMs);
 			if (outcome === 'gone') return;
 			if (outcome === 'timeout' || outcome === 'closing') break;
 		}

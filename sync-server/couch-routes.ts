@@ -16,7 +16,7 @@ import { checkRead, isServerAdmin } from './access';
 import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
 import { attachmentRoute } from './couch-attachments';
-import { handleChanges } from './couch-changes';
+import { handleChanges, type FeedSlots } from './couch-changes';
 import { dbMissing, notServerAdmin, routeDb, routeDbEndpoint } from './couch-db';
 import * as docs from './couch-docs';
 import {
@@ -40,6 +40,8 @@ export interface ApiContext {
 	maxAttachmentBytes?: number;
 	longpollMaxMs: number;
 	closing: AbortSignal;
+	/** Waiting `_changes` feeds per client (couch-changes.ts). */
+	feedSlots: FeedSlots;
 	version: string;
 }
 
