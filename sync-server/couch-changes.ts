@@ -77,10 +77,18 @@ type Row = ChangesResult['results'][number] & { deleted?: boolean; doc?: unknown
 const DEFAULT_HEARTBEAT_MS = 60_000;
 const MIN_HEARTBEAT_MS = 100;
 
-function parseSince(value: string | undefined): number | 'now' {
+/** An update sequence: an integer from LevelDB, an opaque string from CouchDB 2+. */
+type Seq = number | string;
+
+/**
+ * `since` as the store takes it. LevelDB's sequences are integers (a client may quote
+ * them). A CouchDB store's are opaque strings ("12-g1AAAA…"): passed through as given,
+ * never parsed or compared, and the store judges them.
+ */
+function parseSince(value: string | undefined, opaque: boolean): Seq | 'now' {
 	if (value === undefined || value === '') return 0;
 	if (value === 'now') return 'now';
-	// CouchDB 2+ sequences look like "12-g1AAAA…"; ours are numbers, possibly JSON-quoted.
+	if (opaque) return /^".*"$/.test(value) ? value.slice(1, -1) : value;
 	const m = /^"?(\d+)(?:-[^"]*)?"?$/.exec(value);
 	if (!m) throw badRequest(`Malformed since: ${value}`);
 	return Number(m[1]);
@@ -173,8 +181,9 @@ export async function handleChanges(
 	const heartbeat = heartbeatOf(query);
 	const timeout = Math.min(query.int('timeout') ?? opts.longpollMaxMs, opts.longpollMaxMs);
 	const db = () => storage.db(name);
-	let since = parseSince(query.string('since'));
-	if (since === 'now') since = Number((await db().info()).update_seq);
+	const opaque = storage.backend.kind === 'couchdb';
+	let since = parseSince(query.string('since'), opaque);
+	if (since === 'now') since = (await db().info()).update_seq;
 
 	const base: Record<string, unknown> = {
 		style: query.string('style') === 'all_docs' ? 'all_docs' : 'main_only',
@@ -185,7 +194,7 @@ export async function handleChanges(
 		return_docs: true,
 		...filterOpts
 	};
-	const run = (from: number, max?: number) =>
+	const run = (from: Seq, max?: number) =>
 		db().changes({
 			...base,
 			since: from,
@@ -233,9 +242,9 @@ function startStream(res: ServerResponse, type: string): void {
 }
 
 interface StreamParams {
-	run: (from: number, max?: number) => Promise<{ results: Row[]; last_seq: number | string }>;
+	run: (from: Seq, max?: number) => Promise<{ results: Row[]; last_seq: Seq }>;
 	wait: Waiter;
-	since: number;
+	since: Seq;
 	limit: number | undefined;
 	descending: boolean;
 	heartbeat: number;
@@ -251,7 +260,7 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 		res.write(
 			events ? `data: ${JSON.stringify(row(r))}\nid: ${r.seq}\n\n` : JSON.stringify(row(r)) + '\n'
 		);
-	let lastSeq: number | string = p.since;
+	let lastSeq: Seq = p.since;
 	let sent = 0;
 	const stopBeat = p.heartbeat
 		? p.wait.heartbeat(p.heartbeat, () => res.write(events ? 'event: heartbeat\ndata: \n\n' : '\n'))
@@ -259,7 +268,7 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 	try {
 		for (;;) {
 			const left = p.limit === undefined ? undefined : Math.max(1, p.limit - sent);
-			const result = await p.run(Number(lastSeq), left);
+			const result = await p.run(lastSeq, left);
 			if (res.destroyed) return;
 			for (const r of result.results) write(r);
 			sent += result.results.length;
@@ -278,16 +287,24 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 	else res.end(JSON.stringify({ last_seq: lastSeq, pending: 0 }) + '\n');
 }
 
-/** Changes after `last_seq`; exact when the page was not full, an upper bound otherwise. */
+/**
+ * Changes after `last_seq`: exact when the page was not full; otherwise an upper bound
+ * with integer sequences (update_seq − last_seq), and with opaque ones (a CouchDB store,
+ * whose sequences cannot be subtracted) 1 when at least one more change follows, else 0.
+ */
 async function pending(
 	db: PouchDatabase,
 	result: ChangesResult,
 	limit: number | undefined
 ): Promise<number> {
 	if (limit === undefined || result.results.length < Math.max(1, limit)) return 0;
-	const updateSeq = Number((await db.info()).update_seq);
-	const lastSeq = Number(result.last_seq);
-	return Number.isFinite(lastSeq) ? Math.max(0, updateSeq - lastSeq) : 0;
+	const { update_seq: updateSeq } = await db.info();
+	const lastSeq = result.last_seq;
+	if (typeof updateSeq === 'number' && typeof lastSeq === 'number') {
+		return Math.max(0, updateSeq - lastSeq);
+	}
+	const next = await db.changes({ since: lastSeq, limit: 1 });
+	return next.results.length;
 }
 
 type Outcome = 'change' | 'timeout' | 'closing' | 'gone';

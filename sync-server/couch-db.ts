@@ -50,8 +50,10 @@ function docDelCount(db: PouchDatabase): Promise<number> {
 
 async function countDeleted(db: PouchDatabase): Promise<number> {
 	let cached = deletedCounts.get(db) ?? { seq: 0, deleted: new Set<string>() };
-	// A database deleted and made again under the same name starts over.
-	if (Number((await db.info()).update_seq) < Number(cached.seq)) {
+	// A database deleted and made again under the same name starts over. (Integer
+	// sequences only: a CouchDB store's are opaque and never compared.)
+	const { update_seq: updateSeq } = await db.info();
+	if (typeof updateSeq === 'number' && typeof cached.seq === 'number' && updateSeq < cached.seq) {
 		cached = { seq: 0, deleted: new Set<string>() };
 	}
 	const changes = (await db.changes({ since: cached.seq, return_docs: true })) as {
