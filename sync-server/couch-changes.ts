@@ -203,7 +203,24 @@ export async function handleChanges(
 
 	const wait = new Waiter(res, storage, name, opts.closing);
 	const slots = opts.feedSlots;
+	const serialise = async (result: { results: Row[]; last_seq: Seq }) =>
+		JSON.stringify({
+			results: result.results.map(row),
+			last_seq: result.last_seq,
+			pending: await pending(db(), result, limit)
+		}) + '\n';
 	try {
+		// A page of the feed is a function of the database's state: tablets that catch up
+		// from the same point share one read (read-cache.ts).
+		if (feed === 'normal' && req.method === 'GET' && storage.reads) {
+			const from = since;
+			const text = await storage.reads.answer(name, db(), `_changes ${req.url ?? ''}`, async () =>
+				serialise(await run(from, limit))
+			);
+			startStream(res, 'application/json');
+			res.end(text);
+			return;
+		}
 		if (feed === 'normal' || feed === 'longpoll') {
 			let result = await run(since, limit);
 			if (feed === 'longpoll' && !descending && result.results.length === 0) {
@@ -216,13 +233,9 @@ export async function handleChanges(
 				// Re-read even on timeout: last_seq should be current when we answer empty.
 				result = await run(since, limit);
 			}
-			const body = {
-				results: result.results.map(row),
-				last_seq: result.last_seq,
-				pending: await pending(db(), result, limit)
-			};
+			const text = await serialise(result);
 			if (!res.headersSent) startStream(res, 'application/json');
-			res.end(JSON.stringify(body) + '\n');
+			res.end(text);
 			return;
 		}
 		const slot = slots.take(clientOf(req), heartbeat ? Infinity : timeout);
