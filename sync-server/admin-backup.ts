@@ -109,8 +109,9 @@ export async function restoreLines(
 	name: string,
 	lines: AsyncIterable<string>
 ): Promise<BackupStats & { from: string }> {
-	const info = await db.info();
-	if (info.doc_count !== 0 || parseInt(String(info.update_seq), 10) !== 0) {
+	// Empty means no change ever (deleted documents too); sequences may be opaque strings.
+	const { results } = await db.changes({ since: 0, limit: 1 });
+	if (results.length > 0) {
 		throw new CouchError(
 			412,
 			'db_not_empty',

@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Auth, type AuthOptions } from './auth';
+import { FeedSlots } from './couch-changes';
+import { WorkQueue } from './work-queue';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
 import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
@@ -54,6 +56,8 @@ export interface SyncServer {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+/** `_bulk_docs`, `_bulk_get` and `_revs_diff` requests served at once (the rest queue). */
+const HEAVY_REQUESTS = Number(process.env.KEHOU_HEAVY_REQUESTS) || 8;
 export const DEFAULT_AUTH: AuthOptions = {
 	// A teacher's tablet syncs most afternoons; a week unused or a month in all signs it out.
 	sessionIdleMs: 7 * DAY,
@@ -110,6 +114,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				maxAttachmentBytes: opts.maxAttachmentBytes,
 				longpollMaxMs: opts.longpollMaxMs ?? 60_000,
 				closing: closing.signal,
+				feedSlots: new FeedSlots(),
+				work: new WorkQueue(HEAVY_REQUESTS),
 				version: process.env.npm_package_version ?? '0.1.0'
 			};
 			mirrors = configureMirrors(storage, (err, db) =>

@@ -4,7 +4,9 @@
 // Invariants: waiting feeds wait on Storage's change notifications (never poll), end at
 // their timeout with the current last_seq (unless a heartbeat keeps them open, as in
 // CouchDB), end with a last_seq line when the server shuts down, and stop as soon as the
-// client goes away.
+// client goes away. A client holds at most `FeedSlots.perClient` feeds open until a change;
+// its further waiting feeds end after `crowdedMs`, as at a timeout (see `FeedSlots`).
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { matches, parseSelector } from './couch-mango';
 import { badRequest, notFound, Query, readJsonObject } from './http-util';
@@ -16,6 +18,57 @@ export interface ChangesOptions {
 	longpollMaxMs: number;
 	/** Ends every waiting feed (server shutdown). */
 	closing: AbortSignal;
+	/** Waiting feeds per client. */
+	feedSlots: FeedSlots;
+}
+
+/**
+ * Waiting feeds per client. A browser reaches an origin over at most 6 HTTP/1.1
+ * connections, and a device that syncs more databases than that keeps a longpoll open for
+ * each idle one. Held until a change (as CouchDB holds them when a heartbeat is asked for),
+ * 6 idle databases would take every connection, and the device's other requests — another
+ * database's first pull — would wait in the browser for a write that may never come. So a
+ * client holds at most `perClient` feeds until a change; its other waiting feeds end after
+ * `crowdedMs` with what CouchDB answers at a timeout (no rows, the current last_seq), and
+ * the client polls again, letting its queued requests through in between.
+ */
+export class FeedSlots {
+	/** Feeds each client holds open now. */
+	private readonly held = new Map<string, number>();
+
+	constructor(
+		readonly perClient = 4,
+		readonly crowdedMs = 250
+	) {}
+
+	/** A slot for a feed about to wait up to `ms`: how long it may wait, and its release. */
+	take(client: string, ms: number): { ms: number; release: () => void } {
+		const n = this.held.get(client) ?? 0;
+
+		if (n >= this.perClient) return { ms: Math.min(ms, this.crowdedMs), release: () => {} };
+		this.held.set(client, n + 1);
+		let released = false;
+		const release = () => {
+			if (released) return;
+			released = true;
+			const left = (this.held.get(client) ?? 1) - 1;
+			if (left > 0) this.held.set(client, left);
+			else this.held.delete(client);
+		};
+		return { ms, release };
+	}
+}
+
+/**
+ * Who holds a feed: the session (cookie), else the credentials from one address, else the
+ * address; hashed, so no credential is kept as a key.
+ */
+function clientOf(req: IncomingMessage): string {
+	const session = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1];
+	const basis = session
+		? `session ${session}`
+		: `${req.headers.authorization ?? 'anonymous'} ${req.socket.remoteAddress ?? ''}`;
+	return createHash('sha256').update(basis).digest('base64url');
 }
 
 type Feed = 'normal' | 'longpoll' | 'continuous' | 'eventsource';
@@ -24,10 +77,18 @@ type Row = ChangesResult['results'][number] & { deleted?: boolean; doc?: unknown
 const DEFAULT_HEARTBEAT_MS = 60_000;
 const MIN_HEARTBEAT_MS = 100;
 
-function parseSince(value: string | undefined): number | 'now' {
+/** An update sequence: an integer from LevelDB, an opaque string from CouchDB 2+. */
+type Seq = number | string;
+
+/**
+ * `since` as the store takes it. LevelDB's sequences are integers (a client may quote
+ * them). A CouchDB store's are opaque strings ("12-g1AAAA…"): passed through as given,
+ * never parsed or compared, and the store judges them.
+ */
+function parseSince(value: string | undefined, opaque: boolean): Seq | 'now' {
 	if (value === undefined || value === '') return 0;
 	if (value === 'now') return 'now';
-	// CouchDB 2+ sequences look like "12-g1AAAA…"; ours are numbers, possibly JSON-quoted.
+	if (opaque) return /^".*"$/.test(value) ? value.slice(1, -1) : value;
 	const m = /^"?(\d+)(?:-[^"]*)?"?$/.exec(value);
 	if (!m) throw badRequest(`Malformed since: ${value}`);
 	return Number(m[1]);
@@ -120,8 +181,9 @@ export async function handleChanges(
 	const heartbeat = heartbeatOf(query);
 	const timeout = Math.min(query.int('timeout') ?? opts.longpollMaxMs, opts.longpollMaxMs);
 	const db = () => storage.db(name);
-	let since = parseSince(query.string('since'));
-	if (since === 'now') since = Number((await db().info()).update_seq);
+	const opaque = storage.backend.kind === 'couchdb';
+	let since = parseSince(query.string('since'), opaque);
+	if (since === 'now') since = (await db().info()).update_seq;
 
 	const base: Record<string, unknown> = {
 		style: query.string('style') === 'all_docs' ? 'all_docs' : 'main_only',
@@ -132,7 +194,7 @@ export async function handleChanges(
 		return_docs: true,
 		...filterOpts
 	};
-	const run = (from: number, max?: number) =>
+	const run = (from: Seq, max?: number) =>
 		db().changes({
 			...base,
 			since: from,
@@ -140,28 +202,48 @@ export async function handleChanges(
 		}) as Promise<{ results: Row[]; last_seq: number | string }>;
 
 	const wait = new Waiter(res, storage, name, opts.closing);
+	const slots = opts.feedSlots;
+	const serialise = async (result: { results: Row[]; last_seq: Seq }) =>
+		JSON.stringify({
+			results: result.results.map(row),
+			last_seq: result.last_seq,
+			pending: await pending(db(), result, limit)
+		}) + '\n';
 	try {
+		// A page of the feed is a function of the database's state: tablets that catch up
+		// from the same point share one read (read-cache.ts).
+		if (feed === 'normal' && req.method === 'GET' && storage.reads) {
+			const from = since;
+			const text = await storage.reads.answer(name, db(), `_changes ${req.url ?? ''}`, async () =>
+				serialise(await run(from, limit))
+			);
+			startStream(res, 'application/json');
+			res.end(text);
+			return;
+		}
 		if (feed === 'normal' || feed === 'longpoll') {
 			let result = await run(since, limit);
 			if (feed === 'longpoll' && !descending && result.results.length === 0) {
 				if (heartbeat) startStream(res, 'application/json');
 				const stopBeat = heartbeat ? wait.heartbeat(heartbeat, () => res.write('\n')) : null;
-				const outcome = await wait.next(heartbeat ? Infinity : timeout);
+				const slot = slots.take(clientOf(req), heartbeat ? Infinity : timeout);
+				const outcome = await wait.next(slot.ms).finally(slot.release);
 				stopBeat?.();
 				if (outcome === 'gone') return;
 				// Re-read even on timeout: last_seq should be current when we answer empty.
 				result = await run(since, limit);
 			}
-			const body = {
-				results: result.results.map(row),
-				last_seq: result.last_seq,
-				pending: await pending(db(), result, limit)
-			};
+			const text = await serialise(result);
 			if (!res.headersSent) startStream(res, 'application/json');
-			res.end(JSON.stringify(body) + '\n');
+			res.end(text);
 			return;
 		}
-		await stream(res, feed, { run, wait, since, limit, descending, heartbeat, timeout, db });
+		const slot = slots.take(clientOf(req), heartbeat ? Infinity : timeout);
+		try {
+			await stream(res, feed, { run, wait, since, limit, descending, heartbeat, waitMs: slot.ms });
+		} finally {
+			slot.release();
+		}
 	} finally {
 		wait.dispose();
 	}
@@ -173,14 +255,14 @@ function startStream(res: ServerResponse, type: string): void {
 }
 
 interface StreamParams {
-	run: (from: number, max?: number) => Promise<{ results: Row[]; last_seq: number | string }>;
+	run: (from: Seq, max?: number) => Promise<{ results: Row[]; last_seq: Seq }>;
 	wait: Waiter;
-	since: number;
+	since: Seq;
 	limit: number | undefined;
 	descending: boolean;
 	heartbeat: number;
-	timeout: number;
-	db: () => PouchDatabase;
+	/** How long to wait for a change before the feed ends (Infinity: until one comes). */
+	waitMs: number;
 }
 
 /** continuous and eventsource: rows as they come, a heartbeat while idle, a last_seq line to end. */
@@ -191,7 +273,7 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 		res.write(
 			events ? `data: ${JSON.stringify(row(r))}\nid: ${r.seq}\n\n` : JSON.stringify(row(r)) + '\n'
 		);
-	let lastSeq: number | string = p.since;
+	let lastSeq: Seq = p.since;
 	let sent = 0;
 	const stopBeat = p.heartbeat
 		? p.wait.heartbeat(p.heartbeat, () => res.write(events ? 'event: heartbeat\ndata: \n\n' : '\n'))
@@ -199,14 +281,14 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 	try {
 		for (;;) {
 			const left = p.limit === undefined ? undefined : Math.max(1, p.limit - sent);
-			const result = await p.run(Number(lastSeq), left);
+			const result = await p.run(lastSeq, left);
 			if (res.destroyed) return;
 			for (const r of result.results) write(r);
 			sent += result.results.length;
 			if (result.results.length || !p.descending) lastSeq = result.last_seq;
 			const done = (p.limit !== undefined && sent >= Math.max(1, p.limit)) || p.descending;
 			if (done) break;
-			const outcome = await p.wait.next(p.heartbeat ? Infinity : p.timeout);
+			const outcome = await p.wait.next(p.waitMs);
 			if (outcome === 'gone') return;
 			if (outcome === 'timeout' || outcome === 'closing') break;
 		}
@@ -218,16 +300,24 @@ async function stream(res: ServerResponse, feed: Feed, p: StreamParams): Promise
 	else res.end(JSON.stringify({ last_seq: lastSeq, pending: 0 }) + '\n');
 }
 
-/** Changes after `last_seq`; exact when the page was not full, an upper bound otherwise. */
+/**
+ * Changes after `last_seq`: exact when the page was not full; otherwise an upper bound
+ * with integer sequences (update_seq − last_seq), and with opaque ones (a CouchDB store,
+ * whose sequences cannot be subtracted) 1 when at least one more change follows, else 0.
+ */
 async function pending(
 	db: PouchDatabase,
 	result: ChangesResult,
 	limit: number | undefined
 ): Promise<number> {
 	if (limit === undefined || result.results.length < Math.max(1, limit)) return 0;
-	const updateSeq = Number((await db.info()).update_seq);
-	const lastSeq = Number(result.last_seq);
-	return Number.isFinite(lastSeq) ? Math.max(0, updateSeq - lastSeq) : 0;
+	const { update_seq: updateSeq } = await db.info();
+	const lastSeq = result.last_seq;
+	if (typeof updateSeq === 'number' && typeof lastSeq === 'number') {
+		return Math.max(0, updateSeq - lastSeq);
+	}
+	const next = await db.changes({ since: lastSeq, limit: 1 });
+	return next.results.length;
 }
 
 type Outcome = 'change' | 'timeout' | 'closing' | 'gone';

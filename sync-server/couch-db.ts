@@ -26,10 +26,34 @@ export const dbMissing = () => notFound('Database does not exist.');
 /** Deleted documents per database, counted incrementally from the changes feed. */
 const deletedCounts = new WeakMap<PouchDatabase, { seq: number | string; deleted: Set<string> }>();
 
-async function docDelCount(db: PouchDatabase): Promise<number> {
+/**
+ * The count in progress per database: callers queue behind it, so tablets that start
+ * together share one scan of the feed instead of each reading it from the start.
+ */
+const counting = new WeakMap<PouchDatabase, Promise<number>>();
+
+function docDelCount(db: PouchDatabase): Promise<number> {
+	const previous = counting.get(db);
+	const next = previous
+		? previous.then(
+				() => countDeleted(db),
+				() => countDeleted(db)
+			)
+		: countDeleted(db);
+	counting.set(db, next);
+	const clear = () => {
+		if (counting.get(db) === next) counting.delete(db);
+	};
+	next.then(clear, clear);
+	return next;
+}
+
+async function countDeleted(db: PouchDatabase): Promise<number> {
 	let cached = deletedCounts.get(db) ?? { seq: 0, deleted: new Set<string>() };
-	// A database deleted and made again under the same name starts over.
-	if (Number((await db.info()).update_seq) < Number(cached.seq)) {
+	// A database deleted and made again under the same name starts over. (Integer
+	// sequences only: a CouchDB store's are opaque and never compared.)
+	const { update_seq: updateSeq } = await db.info();
+	if (typeof updateSeq === 'number' && typeof cached.seq === 'number' && updateSeq < cached.seq) {
 		cached = { seq: 0, deleted: new Set<string>() };
 	}
 	const changes = (await db.changes({ since: cached.seq, return_docs: true })) as {

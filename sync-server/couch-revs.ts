@@ -51,6 +51,12 @@ export async function openRevs(
 		const at = (r: OpenRev) => revs.indexOf('ok' in r ? (r.ok._rev ?? '') : r.missing);
 		return found.sort((a, b) => at(a) - at(b));
 	}
+	// The replicator's case: one revision, usually the winning leaf, whose latest is itself
+	// (a leaf has no descendants). Read the winner first: two LevelDB reads instead of five.
+	if (revs.length === 1 && !opts.attachments && !id.startsWith('_local/')) {
+		const winner = (await db.get(id, { revs: !!opts.revs }).catch(() => null)) as Doc | null;
+		if (winner?._rev === revs[0]) return [{ ok: winner }];
+	}
 	// latest: each requested revision is answered by the leaves that descend from it.
 	const leaves = (await db
 		.get(id, { open_revs: 'all', revs: true })
@@ -185,48 +191,63 @@ const entryError = (id: unknown, rev: unknown, error: string, reason: string) =>
 	}
 });
 
+/** Entries of one `_bulk_get` read at the same time (LevelDB reads run side by side). */
+const BULK_GET_CONCURRENCY = 32;
+
 /** `_bulk_get`: one result per requested entry, in order, errors per entry. */
 export async function bulkGetResults(
 	db: PouchDatabase,
 	entries: unknown[],
 	opts: ReadOptions
 ): Promise<Array<{ id: string | null; docs: unknown[] }>> {
-	const out: Array<{ id: string | null; docs: unknown[] }> = [];
-	for (const raw of entries) {
-		const e = (typeof raw === 'object' && raw !== null ? raw : {}) as BulkGetEntry;
-		const id = typeof e.id === 'string' ? e.id : null;
-		if (id === null || id === '') {
-			out.push({ id, docs: [entryError(e.id, e.rev, 'bad_request', 'docid must be specified')] });
-			continue;
+	const out: Array<{ id: string | null; docs: unknown[] }> = new Array(entries.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < entries.length) {
+			const i = next++;
+			out[i] = await bulkGetEntry(db, entries[i], opts);
 		}
-		if (e.rev !== undefined && (typeof e.rev !== 'string' || !REV.test(e.rev))) {
-			out.push({ id, docs: [entryError(id, e.rev, 'bad_request', 'Invalid rev format')] });
-			continue;
-		}
-		const attsSince =
-			Array.isArray(e.atts_since) && e.atts_since.every((r) => typeof r === 'string' && REV.test(r))
-				? (e.atts_since as string[])
-				: undefined;
-		try {
-			let results: OpenRev[];
-			if (typeof e.rev === 'string') {
-				results = await openRevs(db, id, [e.rev], { ...opts, atts_since: attsSince });
-			} else {
-				const read = opts.attachments ? { attachments: true, binary: false } : {};
-				const doc = (await db.get(id, { ...read, revs: !!opts.revs })) as Doc;
-				results = [{ ok: doc }];
-			}
-			out.push({
-				id,
-				docs: results.map((r) =>
-					'ok' in r ? { ok: orderDoc(r.ok) } : entryError(id, r.missing, 'not_found', 'missing')
-				)
-			});
-		} catch (err) {
-			const c = toCouchError(err);
-			if (c.status >= 500) throw err;
-			out.push({ id, docs: [entryError(id, e.rev ?? 'undefined', c.error, c.reason)] });
-		}
-	}
+	};
+	const workers = Math.min(BULK_GET_CONCURRENCY, entries.length);
+	await Promise.all(Array.from({ length: workers }, worker));
 	return out;
+}
+
+async function bulkGetEntry(
+	db: PouchDatabase,
+	raw: unknown,
+	opts: ReadOptions
+): Promise<{ id: string | null; docs: unknown[] }> {
+	const e = (typeof raw === 'object' && raw !== null ? raw : {}) as BulkGetEntry;
+	const id = typeof e.id === 'string' ? e.id : null;
+	if (id === null || id === '') {
+		return { id, docs: [entryError(e.id, e.rev, 'bad_request', 'docid must be specified')] };
+	}
+	if (e.rev !== undefined && (typeof e.rev !== 'string' || !REV.test(e.rev))) {
+		return { id, docs: [entryError(id, e.rev, 'bad_request', 'Invalid rev format')] };
+	}
+	const attsSince =
+		Array.isArray(e.atts_since) && e.atts_since.every((r) => typeof r === 'string' && REV.test(r))
+			? (e.atts_since as string[])
+			: undefined;
+	try {
+		let results: OpenRev[];
+		if (typeof e.rev === 'string') {
+			results = await openRevs(db, id, [e.rev], { ...opts, atts_since: attsSince });
+		} else {
+			const read = opts.attachments ? { attachments: true, binary: false } : {};
+			const doc = (await db.get(id, { ...read, revs: !!opts.revs })) as Doc;
+			results = [{ ok: doc }];
+		}
+		return {
+			id,
+			docs: results.map((r) =>
+				'ok' in r ? { ok: orderDoc(r.ok) } : entryError(id, r.missing, 'not_found', 'missing')
+			)
+		};
+	} catch (err) {
+		const c = toCouchError(err);
+		if (c.status >= 500) throw err;
+		return { id, docs: [entryError(id, e.rev ?? 'undefined', c.error, c.reason)] };
+	}
 }

@@ -16,7 +16,8 @@ import { checkRead, isServerAdmin } from './access';
 import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
 import { attachmentRoute } from './couch-attachments';
-import { handleChanges } from './couch-changes';
+import { handleChanges, type FeedSlots } from './couch-changes';
+import type { WorkQueue } from './work-queue';
 import { dbMissing, notServerAdmin, routeDb, routeDbEndpoint } from './couch-db';
 import * as docs from './couch-docs';
 import {
@@ -40,6 +41,10 @@ export interface ApiContext {
 	maxAttachmentBytes?: number;
 	longpollMaxMs: number;
 	closing: AbortSignal;
+	/** Waiting `_changes` feeds per client (couch-changes.ts). */
+	feedSlots: FeedSlots;
+	/** Heavy document requests running at once (work-queue.ts). */
+	work: WorkQueue;
 	version: string;
 }
 
@@ -117,13 +122,13 @@ export async function routeApi(
 			return handleChanges(req, res, ctx.storage, name, query, ctx);
 		case '_bulk_docs':
 			only(['POST']);
-			return docs.bulkDocs(dctx);
+			return ctx.work.run(() => docs.bulkDocs(dctx));
 		case '_bulk_get':
 			only(['POST']);
-			return docs.bulkGet(dctx);
+			return ctx.work.run(() => docs.bulkGet(dctx));
 		case '_revs_diff':
 			only(['POST']);
-			return docs.revsDiff(dctx);
+			return ctx.work.run(() => docs.revsDiff(dctx));
 		case '_all_docs':
 			only(['GET', 'HEAD', 'POST']);
 			return docs.allDocs(dctx);

@@ -38,7 +38,16 @@ export function sendJson(
 	body: unknown,
 	headers: Record<string, string | string[]> = {}
 ): void {
-	const text = JSON.stringify(body) + '\n';
+	sendJsonText(res, status, JSON.stringify(body) + '\n', headers);
+}
+
+/** `sendJson` of an answer serialised already (`text` ends with a newline). */
+export function sendJsonText(
+	res: ServerResponse,
+	status: number,
+	text: string,
+	headers: Record<string, string | string[]> = {}
+): void {
 	res.writeHead(status, {
 		'Content-Type': 'application/json',
 		'Content-Length': Buffer.byteLength(text),

@@ -2,6 +2,7 @@
 // remote store — another instance of this very server acting as CouchDB — behind two
 // stateless fronts that share sessions and wake each other's longpolls.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -119,8 +120,88 @@ describe('LevelDB handles (LRU)', () => {
 	});
 });
 
+/** CouchDB 3's shape of an update sequence: a number, a dash, an opaque token. */
+const opaqueSeq = (n: number) => `${n}-g1AAAA${Buffer.from(`seq:${n}`).toString('base64url')}`;
+
+/**
+ * Sequences as CouchDB 3 gives them, over a store that counts in integers: a proxy that
+ * turns every `seq`, `last_seq` and `update_seq` it answers into an opaque string and
+ * takes back, as `since`, only such a string (or 0, `now`) — anything else, a number the
+ * front made up from one, is refused as CouchDB refuses a malformed sequence.
+ */
+async function opaqueSequences(target: string) {
+	const refused: string[] = [];
+	const toInt = (since: string) => {
+		if (since === '0' || since === 'now') return since;
+		const m = /^(\d+)-g1AAAA[\w-]+$/.exec(since);
+		return m && opaqueSeq(Number(m[1])) === since ? m[1] : null;
+	};
+	const rewrite = (v: unknown): unknown => {
+		if (Array.isArray(v)) return v.map(rewrite);
+		if (typeof v !== 'object' || v === null) return v;
+		return Object.fromEntries(
+			Object.entries(v).map(([k, x]) => [
+				k,
+				['seq', 'last_seq', 'update_seq'].includes(k) && typeof x === 'number'
+					? opaqueSeq(x)
+					: rewrite(x)
+			])
+		);
+	};
+	const server = createServer((req, res) => {
+		const url = new URL(req.url ?? '/', target);
+		const since = url.searchParams.get('since');
+		if (since !== null) {
+			const n = toInt(since);
+			if (n === null) {
+				refused.push(since);
+				res.writeHead(400, { 'Content-Type': 'application/json' });
+				res.end(JSON.stringify({ error: 'bad_request', reason: 'Malformed sequence' }));
+				return;
+			}
+			url.searchParams.set('since', n);
+		}
+		const headers = { ...req.headers, host: url.host };
+		const upstream = request(url, { method: req.method, headers }, (up: IncomingMessage) => {
+			if (!String(up.headers['content-type']).startsWith('application/json')) {
+				res.writeHead(up.statusCode ?? 502, up.headers);
+				up.pipe(res);
+				return;
+			}
+			let text = '';
+			up.setEncoding('utf8');
+			up.on('data', (c: string) => (text += c));
+			up.on('end', () => {
+				let body = text;
+				try {
+					body = JSON.stringify(rewrite(JSON.parse(text)));
+				} catch {
+					// not one JSON value: as it came
+				}
+				const out = { ...up.headers };
+				delete out['content-length'];
+				delete out['transfer-encoding'];
+				res.writeHead(up.statusCode ?? 502, out);
+				res.end(body);
+			});
+		});
+		upstream.on('error', () => res.destroy());
+		req.pipe(upstream);
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	cleanups.push(
+		() =>
+			new Promise<void>((r) => {
+				server.closeAllConnections();
+				server.close(() => r());
+			})
+	);
+	const { port } = server.address() as { port: number };
+	return { url: `http://127.0.0.1:${port}`, refused };
+}
+
 describe('a remote store shared by two stateless fronts', () => {
-	async function setup() {
+	async function setup(opts: { opaque?: boolean } = {}) {
 		// The store: another instance of this server, with a server-admin account.
 		const store = await startServer({ demo: false });
 		cleanups.push(() => store.stop());
@@ -131,8 +212,9 @@ describe('a remote store shared by two stateless fronts', () => {
 			schoolId: 'demo',
 			roles: ['server-admin']
 		});
+		const proxy = opts.opaque ? await opaqueSequences(store.url) : null;
 		const couchdb = {
-			url: store.url,
+			url: proxy?.url ?? store.url,
 			username: 'storeadmin',
 			password: 'store-admin-password'
 		};
@@ -143,7 +225,7 @@ describe('a remote store shared by two stateless fronts', () => {
 			cleanups.push(() => f.stop());
 			fronts.push(f);
 		}
-		return { store, a: fronts[0], b: fronts[1] };
+		return { store, a: fronts[0], b: fronts[1], refused: proxy?.refused ?? [] };
 	}
 
 	it('shares the uuid, accounts and sessions, and stores under the prefix', async () => {
@@ -203,5 +285,66 @@ describe('a remote store shared by two stateless fronts', () => {
 			body: { docs: [mark({ groupId: 'svc-3-2', studentId: FIRST_STUDENT })] }
 		});
 		expect((wrong.body as Array<{ error?: string }>)[0].error).toBe('forbidden');
+	});
+
+	it('passes CouchDB 3’s opaque sequences through, never parsing them', async () => {
+		const { a, b, refused } = await setup({ opaque: true });
+		const cookie = await signIn(a.url, 'teacher', 'kehou-teacher');
+		const OPAQUE = /^\d+-g1AAAA[\w-]+$/;
+		type Changes = {
+			results: Array<{ id: string; seq: unknown }>;
+			last_seq: string;
+			pending: number;
+		};
+		const changes = async (r: Running, query: string) => {
+			const res = await call(r.url, `/${TEACHER_DB}/_changes?${query}`, { cookie });
+			expect(res.status).toBe(200);
+			return res.body as Changes;
+		};
+
+		const info = (await call(a.url, `/${TEACHER_DB}`, { cookie })).body as { update_seq: string };
+		expect(info.update_seq).toMatch(OPAQUE);
+		const first = await changes(a, 'limit=5');
+		expect(first.results).toHaveLength(5);
+		for (const row of first.results) expect(row.seq).toMatch(OPAQUE);
+		expect(first.last_seq).toMatch(OPAQUE);
+		expect(first.pending).toBe(1);
+		// The next page starts after the opaque last_seq, on either front.
+		const rest = await changes(b, `since=${encodeURIComponent(first.last_seq)}`);
+		expect(rest.results.length).toBeGreaterThan(0);
+		const seen = new Set(first.results.map((r) => r.id));
+		expect(rest.results.some((r) => seen.has(r.id))).toBe(false);
+		expect(rest.pending).toBe(0);
+		const quoted = await changes(b, `since=${encodeURIComponent(JSON.stringify(first.last_seq))}`);
+		expect(quoted.results.map((r) => r.id)).toEqual(rest.results.map((r) => r.id));
+		const now = await changes(a, 'since=now');
+		expect(now).toMatchObject({ results: [], last_seq: rest.last_seq });
+
+		// A longpoll from an opaque sequence wakes on a write through the other front.
+		const poll = call(
+			b.url,
+			`/${TEACHER_DB}/_changes?feed=longpoll&since=${encodeURIComponent(now.last_seq)}&timeout=20000`,
+			{ cookie }
+		);
+		const device = localDb();
+		cleanups.push(device.dispose);
+		const m = mark({ groupId: 'svc-3-1', studentId: FIRST_STUDENT });
+		await device.db.put(m);
+		expect((await device.db.replicate.to(remoteWithCookie(a.url, TEACHER_DB, cookie))).ok).toBe(
+			true
+		);
+		const woken = (await poll).body as Changes;
+		expect(woken.results.map((r) => r.id)).toEqual([m._id]);
+		expect(woken.last_seq).toMatch(OPAQUE);
+
+		// A device pulls everything, then again from its checkpoint (an opaque sequence).
+		const other = localDb();
+		cleanups.push(other.dispose);
+		const remote = remoteWithCookie(b.url, TEACHER_DB, cookie);
+		expect((await other.db.replicate.from(remote)).ok).toBe(true);
+		expect(await other.db.get(m._id!)).toMatchObject({ type: 'mark' });
+		const again = await other.db.replicate.from(remote);
+		expect(again).toMatchObject({ ok: true, docs_written: 0 });
+		expect(refused).toEqual([]);
 	});
 });

@@ -8,6 +8,7 @@
 // backend's `watch` (the remote `_changes` feed). Users, sessions and the server's uuid
 // live in the store's system database, never reachable as a served database.
 import { EventEmitter } from 'node:events';
+import { ReadCache } from './read-cache';
 import { CouchBackend, type CouchOptions } from './storage-couch';
 import { LevelBackend } from './storage-level';
 
@@ -81,7 +82,7 @@ export interface StoreBackend {
 export interface StorageOptions {
 	/** A remote CouchDB 3 server instead of LevelDB under the data folder. */
 	couchdb?: CouchOptions;
-	/** Most LevelDB databases open at once; idle ones are closed (default 200). */
+	/** Most LevelDB databases open at once; idle ones are closed (default 32). */
 	maxOpenDbs?: number;
 }
 
@@ -118,6 +119,8 @@ export class Storage {
 	private readonly changes = new EventEmitter();
 	private readonly locks = new Map<string, Promise<unknown>>();
 	private readonly watches = new Map<string, { stop: () => void; idle?: NodeJS.Timeout }>();
+	/** Answers of reads shared by requests at one state (LevelDB only: see read-cache.ts). */
+	readonly reads: ReadCache | null;
 	uuid = '';
 
 	constructor(
@@ -126,9 +129,10 @@ export class Storage {
 	) {
 		this.backend = options.couchdb
 			? new CouchBackend(options.couchdb)
-			: new LevelBackend(dataDir, options.maxOpenDbs ?? 200);
+			: new LevelBackend(dataDir, options.maxOpenDbs ?? 32);
 		// Every open longpoll listens; there is no leak to warn about.
 		this.changes.setMaxListeners(0);
+		this.reads = this.backend.kind === 'leveldb' ? new ReadCache() : null;
 	}
 
 	/** Opens the store, reads or makes the uuid; `fresh` when the store was new. */
@@ -163,6 +167,7 @@ export class Storage {
 
 	/** Tells longpoll waiters of `name` that something changed. */
 	notify(name: string): void {
+		this.reads?.drop(name);
 		this.changes.emit(name);
 	}
 
