@@ -1,7 +1,8 @@
 // The roll beyond one tap (issue 5), offline on a tablet: finding a child by pinyin
 // initials, a late arrival at a given time, a correction that must say why and shows in
 // the child's history, and a child who is not on the list; then extended care (延时托管)
-// after the end time, received by the extended-care teacher on another tablet.
+// after the end time, received by the extended-care teacher on another tablet; and a child
+// handed to the club and back.
 import { groupDb } from '../../src/lib/domain/databases';
 import { loadRomanise, matchesQuery, searchKey } from '../../src/lib/features/roll-call/search';
 import { openRoll, signedIn } from './pages/app.page';
@@ -191,4 +192,67 @@ test('after the end time, the children still here move to extended care, and its
 	await expect(
 		page.locator(`[data-testid=student-tile][data-student="${received}"] [data-testid=child-flag]`)
 	).toHaveCount(0);
+});
+
+test('a child goes to the club and comes back: incoming again, confirmed, then released', async ({
+	server,
+	openDevice
+}) => {
+	test.setTimeout(150_000);
+	const tablet = await openDevice({ viewport: { width: 1024, height: 768 } });
+	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
+	const roll = await openRoll(app, GROUP);
+	await roll.allPresent();
+	const [i] = await roll.indexesWith('present');
+	const child = (await roll.tile(i).getAttribute('data-student'))!;
+	const mine = page.locator(`[data-testid=student-tile][data-student="${child}"]`);
+	await page.getByTestId('mode-release').click();
+	await mine.click();
+	await page
+		.getByTestId('child-sheet')
+		.locator('[data-testid=handover-to][data-group=club-weiqi]')
+		.click();
+	await expect(mine).toHaveAttribute('data-status', 'handed-over');
+	await app.expectPending(0);
+
+	// The club teacher confirms the arrival, and at the end of the club hands the child back.
+	const clubTablet = await openDevice({ viewport: { width: 768, height: 1024 } });
+	const club = await signedIn(clubTablet.context, server.url, 'club', 'kehou-club');
+	await openRoll(club.app, 'club-weiqi');
+	const theirs = club.page.locator(`[data-testid=student-tile][data-student="${child}"]`);
+	await expect(theirs.getByTestId('child-flag')).toHaveText('⚠ 待接收');
+	await theirs.click();
+	await expect(theirs).toHaveAttribute('data-status', 'present');
+	await club.page.getByTestId('mode-release').click();
+	await theirs.click();
+	await club.page
+		.getByTestId('child-sheet')
+		.locator(`[data-testid=handover-to][data-group=${GROUP}]`)
+		.click();
+	await expect(theirs).toHaveAttribute('data-status', 'handed-over');
+	await expect(theirs.getByTestId('child-flag')).toHaveText('⚠ 对方尚未确认接收');
+	await club.app.expectPending(0);
+
+	// Back in the service class: the child is expected again until the teacher confirms,
+	// and the session cannot close before the child goes home.
+	await expect(mine).toHaveAttribute('data-status', 'unmarked', { timeout: 30_000 });
+	await expect(mine.getByTestId('child-flag')).toHaveText('⚠ 待接收');
+	await page.getByTestId('mode-roll').click();
+	await mine.click();
+	await expect(mine).toHaveAttribute('data-status', 'present');
+	// The history tells the round trip.
+	await page.locator(`li:has([data-student="${child}"]) [data-testid=child-details]`).click();
+	const history = page.getByTestId('child-history').locator('li');
+	await expect(history.filter({ hasText: '交接到 围棋社' })).toHaveCount(1);
+	await expect(history.filter({ hasText: '从 围棋社 交接到达' })).toHaveCount(1);
+	await page.keyboard.press('Escape');
+	await page.getByTestId('mode-release').click();
+	await mine.click();
+	await page.getByTestId('child-sheet').getByTestId('release-to').first().click();
+	await expect(mine).toHaveAttribute('data-status', 'released');
+	await app.expectPending(0);
+
+	// The club sees its handover back confirmed.
+	await expect(theirs.getByTestId('child-flag')).toHaveCount(0);
+	await expect(theirs).toHaveAttribute('data-status', 'handed-over');
 });

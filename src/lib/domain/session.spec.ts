@@ -253,6 +253,42 @@ describe('handover between groups (two devices, one document in both databases)'
 		expect(sessionClosure(arrived).blocking.map((b) => b.studentId)).toEqual(['a', 'z']);
 	});
 
+	it('a child handed to the club and back is incoming again, then present, then must go home', () => {
+		const back = f.makeHandover('a', {
+			groupId: 'club-weiqi',
+			to: { kind: 'group', groupId: G },
+			at: T(120)
+		});
+		const home = (events: SessionEvents) => fold(['a'], events);
+		const out = { marks: [f.makeMark('a', 'present')], handovers: [handover], arrivals: [arrival] };
+		const returning = home({ ...out, handovers: [handover, back] });
+		expect(returning.get('a')).toMatchObject({ status: 'expected', flags: ['incoming'] });
+		expect(sessionClosure(returning).canClose).toBe(false);
+		const again = f.makeArrival('a', {
+			handoverId: back.id,
+			fromGroupId: 'club-weiqi',
+			at: T(125)
+		});
+		const arrived = home({ ...out, handovers: [handover, back], arrivals: [arrival, again] });
+		expect(arrived.get('a')).toMatchObject({ status: 'present', flags: [] });
+		expect(sessionClosure(arrived).blocking).toEqual([
+			{ studentId: 'a', status: 'present', why: 'still-present' }
+		]);
+		// A leave notice for the day does not hide a child who was here and is coming back.
+		const notice = f.makeLeave('a');
+		const withNotice = home({ ...out, handovers: [handover, back], leaves: [notice] });
+		expect(withNotice.get('a')?.status).toBe('expected');
+		expect(withNotice.get('a')?.flags).toContain('leave-notice-while-present');
+		// The club sees its handover back confirmed once the arrival is mirrored to it.
+		const club = foldSession({
+			groupId: 'club-weiqi',
+			date: DATE,
+			expected: ['a'],
+			events: { handovers: [handover, back], arrivals: [arrival, again] }
+		});
+		expect(club.get('a')).toMatchObject({ status: 'handed-over', flags: [] });
+	});
+
 	it('a group without a roster (extended care) receives children without flagging them', () => {
 		const ext = (events: SessionEvents) =>
 			foldSession({ groupId: 'club-weiqi', date: DATE, expected: [], events });

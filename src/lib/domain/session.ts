@@ -200,6 +200,17 @@ export function foldSession(input: {
 		if ((custody?.type === 'handover' || custody?.type === 'release') && !seenPresent) {
 			state.flags.push('departed-without-present');
 		}
+		// Handed over and now handed back (service class → club → service class): the child
+		// is coming back; the group is responsible again once it records the arrival.
+		const returning =
+			custody?.type === 'handover' &&
+			incoming.some((h) => h.studentId === studentId && h.at > custody.at);
+		if (returning) {
+			state.status = 'expected';
+			state.flags = state.flags.filter(
+				(f) => f !== 'handover-unconfirmed' && f !== 'departed-without-present'
+			);
+		}
 
 		const notice = lastEvent(of(leaves));
 		if (notice) {
@@ -208,7 +219,11 @@ export function foldSession(input: {
 				leaveId: notice.id,
 				...(notice.details ? { details: notice.details } : {})
 			};
-			if (state.status === 'expected' || state.status === 'absent' || state.status === 'leave') {
+			if (
+				(state.status === 'expected' && !returning) ||
+				state.status === 'absent' ||
+				state.status === 'leave'
+			) {
 				state.status = 'leave';
 				state.leave = leave;
 			} else if (seenPresent) {
