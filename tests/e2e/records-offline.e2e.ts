@@ -136,6 +136,8 @@ test('activity record with a photo and an incident, offline; the office sees bot
 	const seen = admin.page.getByTestId('activity-record');
 	await expect(seen).toHaveCount(1);
 	await expect(seen).toContainText('小林讲解了拼法');
+	// The author by the name the school knows, not the account name.
+	await expect(seen).toContainText('林晓燕 记录于');
 	await expectShown(seen.getByTestId('stored-photo'));
 	await admin.expectPending(0);
 });

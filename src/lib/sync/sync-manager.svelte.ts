@@ -236,8 +236,7 @@ export class SyncManager {
 			this.stopAll();
 			return;
 		}
-		const batchSize =
-			kind === 'too-large' ? Math.max(1, Math.floor(r.batchSize / 4)) : r.batchSize;
+		const batchSize = kind === 'too-large' ? Math.max(1, Math.floor(r.batchSize / 4)) : r.batchSize;
 		this.online = typeof navigator === 'undefined' ? true : navigator.onLine;
 		this.status[name] = this.online ? 'error' : 'offline';
 		this.lastError = describeError(err);
