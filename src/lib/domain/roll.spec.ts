@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { makeMark } from '../../../tests/fixtures/factories';
-import { compareEvents, foldRoll, nextStatus, schoolDate, tallyRoll } from './roll';
+import {
+	compareEvents,
+	foldRoll,
+	nextStatus,
+	schoolDate,
+	schoolInstant,
+	schoolTime,
+	tallyRoll
+} from './roll';
 
 const T = (min: number) => new Date(Date.UTC(2026, 10, 30, 7, min)).toISOString();
 
@@ -97,5 +105,14 @@ describe('helpers', () => {
 	it('gives the school date in China, not UTC', () => {
 		expect(schoolDate(new Date('2026-11-29T16:30:00Z'))).toBe('2026-11-30');
 		expect(schoolDate(new Date('2026-11-29T15:59:00Z'))).toBe('2026-11-29');
+	});
+});
+
+describe('school time (UTC+8, 24-hour)', () => {
+	it('reads an instant as HH:MM and an HH:MM on a date as an instant', () => {
+		expect(schoolTime(new Date('2026-11-30T09:45:00Z'))).toBe('17:45');
+		expect(schoolTime('2026-11-29T16:05:00.000Z')).toBe('00:05');
+		expect(schoolInstant('2026-11-30', '15:52')).toBe('2026-11-30T07:52:00.000Z');
+		expect(schoolInstant('2026-12-01', '00:10')).toBe('2026-11-30T16:10:00.000Z');
 	});
 });

@@ -99,6 +99,21 @@ export function schoolDate(instant: Date, timeZone = 'Asia/Shanghai'): string {
 	}).format(instant);
 }
 
+/** `HH:MM` (24-hour) of an instant in the school's time zone. */
+export function schoolTime(instant: Date | string): string {
+	return new Intl.DateTimeFormat('en-GB', {
+		hour: '2-digit',
+		minute: '2-digit',
+		hourCycle: 'h23',
+		timeZone: 'Asia/Shanghai'
+	}).format(new Date(instant));
+}
+
+/** The instant of a school-time `HH:MM` on a school date (China is UTC+8 all year). */
+export function schoolInstant(date: string, time: string): string {
+	return new Date(`${date}T${time}:00+08:00`).toISOString();
+}
+
 /** The status a tap moves a child to: unmarked → present → absent → leave → late → present. */
 export function nextStatus(current: MarkStatus | undefined): MarkStatus {
 	switch (current) {

@@ -6,7 +6,6 @@ import {
 	careLogBody,
 	extendedCareBodies,
 	handoverBody,
-	schoolInstant,
 	unlistedArrivalBody,
 	leaveReasonBody,
 	markable,
@@ -143,12 +142,6 @@ describe('session actions write schema-valid events', () => {
 		expect(markable({ ...s, status: 'expected' })).toBe(true);
 		expect(markable({ ...s, status: 'released' })).toBe(false);
 		expect(markable({ ...s, status: 'handed-over' })).toBe(false);
-	});
-});
-
-describe('a late arrival time', () => {
-	it('is read on the school date in China time', () => {
-		expect(schoolInstant('2026-11-30', '15:52')).toBe('2026-11-30T07:52:00.000Z');
 	});
 });
 

@@ -144,11 +144,6 @@ export function arrivalBody(
 	};
 }
 
-/** `HH:MM` on the school date, in China's time zone, as an instant. */
-export function schoolInstant(date: string, time: string): string {
-	return new Date(`${date}T${time}:00+08:00`).toISOString();
-}
-
 /**
  * A child who is not on the list turned up (名单外): taken in under a made-up id, with the
  * name and class they give and the reason, so the office sees it and someone must still

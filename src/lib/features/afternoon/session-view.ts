@@ -48,16 +48,6 @@ export function membersOn(groupId: string, date: string, data: DayData): string[
 		.sort();
 }
 
-/** `HH:MM` of an instant in the school's time zone (China has one). */
-export function schoolTime(instant: Date): string {
-	return new Intl.DateTimeFormat('en-GB', {
-		hour: '2-digit',
-		minute: '2-digit',
-		hourCycle: 'h23',
-		timeZone: 'Asia/Shanghai'
-	}).format(instant);
-}
-
 /**
  * Children still in the group once the service has ended: listed prominently, never
  * signed out automatically. Empty before the end time or on a day without a term.

@@ -41,7 +41,8 @@ describe('headerCounts', () => {
 
 describe('stillHereAfterEnd', () => {
 	it('lists children still present only once the service has ended', async () => {
-		const { stillHereAfterEnd, schoolTime } = await import('./session-view');
+		const { stillHereAfterEnd } = await import('./session-view');
+		const { schoolTime } = await import('$lib/domain');
 		const here = {
 			studentId: 'a',
 			student: undefined,

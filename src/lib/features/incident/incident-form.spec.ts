@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { makeIncident } from '../../../../tests/fixtures/factories';
-import { validateDoc } from '$lib/domain';
+import { schoolInstant, schoolTime, validateDoc } from '$lib/domain';
 import {
 	emptyIncident,
 	incidentBody,
 	incidentFrom,
 	incidentProblems,
-	instantOf,
-	timeOf,
 	type IncidentInput
 } from './incident-form';
 
@@ -24,6 +22,7 @@ const envelope = (body: Record<string, unknown>) => {
 };
 
 const filled: IncidentInput = {
+	date: '2026-11-30',
 	kind: 'injury',
 	time: '16:10',
 	studentIds: ['stu-1', 'stu-2', 'stu-1'],
@@ -35,9 +34,23 @@ const filled: IncidentInput = {
 };
 
 describe('the incident form', () => {
+	it('takes an earlier day reported late, never a day to come', () => {
+		expect(emptyIncident(new Date('2026-11-30T15:59:00.000Z')).date).toBe('2026-11-30');
+		expect(emptyIncident(new Date('2026-11-30T16:01:00.000Z')).date).toBe('2026-12-01');
+		expect(incidentProblems({ ...filled, date: '2026-11-27' }, undefined, '2026-11-30')).toEqual(
+			[]
+		);
+		expect(incidentProblems({ ...filled, date: '2026-12-01' }, undefined, '2026-11-30')).toEqual([
+			'date'
+		]);
+		expect(incidentProblems({ ...filled, date: '' })).toEqual(['date']);
+		const body = incidentBody('svc-3-1', '2026-11-27', { ...filled, date: '2026-11-27' });
+		expect(body).toMatchObject({ date: '2026-11-27', occurredAt: '2026-11-27T08:10:00.000Z' });
+	});
+
 	it('reads and writes school time (UTC+8)', () => {
-		expect(instantOf('2026-11-30', '16:10')).toBe('2026-11-30T08:10:00.000Z');
-		expect(timeOf('2026-11-30T08:10:00.000Z')).toBe('16:10');
+		expect(schoolInstant('2026-11-30', '16:10')).toBe('2026-11-30T08:10:00.000Z');
+		expect(schoolTime('2026-11-30T08:10:00.000Z')).toBe('16:10');
 		expect(emptyIncident(new Date('2026-11-30T08:10:00.000Z')).time).toBe('16:10');
 	});
 

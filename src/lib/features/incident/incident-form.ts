@@ -1,8 +1,16 @@
 // The incident report's form as plain data (事故/事件报告): what is missing, and the event
 // body it writes. Times are entered as the school's local time (Asia/Shanghai). Pure.
-import type { Incident, IncidentKind } from '$lib/domain';
+import {
+	schoolDate,
+	schoolInstant,
+	schoolTime,
+	type Incident,
+	type IncidentKind
+} from '$lib/domain';
 
 export interface IncidentInput {
+	/** The school date it happened: today by default, or an earlier day reported late. */
+	date: string;
 	kind: IncidentKind | null;
 	/** `HH:MM`, school time, on the report's date. */
 	time: string;
@@ -15,57 +23,46 @@ export interface IncidentInput {
 }
 
 export type IncidentProblem =
-	'kind' | 'time' | 'children' | 'description' | 'actions' | 'parentsTime' | 'reason';
+	'date' | 'kind' | 'time' | 'children' | 'description' | 'actions' | 'parentsTime' | 'reason';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-const SCHOOL_OFFSET = '+08:00';
-
-/** The instant of a school-time `HH:MM` on a date. */
-export function instantOf(date: string, time: string): string {
-	return new Date(`${date}T${time}:00${SCHOOL_OFFSET}`).toISOString();
-}
-
-/** `HH:MM` in school time of an instant. */
-export function timeOf(instant: string | Date): string {
-	return new Intl.DateTimeFormat('en-GB', {
-		hour: '2-digit',
-		minute: '2-digit',
-		hourCycle: 'h23',
-		timeZone: 'Asia/Shanghai'
-	}).format(new Date(instant));
-}
-
+const YMD = /^\d{4}-\d{2}-\d{2}$/;
 export function emptyIncident(now: Date): IncidentInput {
 	return {
+		date: schoolDate(now),
 		kind: null,
-		time: timeOf(now),
+		time: schoolTime(now),
 		studentIds: [],
 		description: '',
 		actions: '',
 		parentsInformed: false,
-		parentsTime: timeOf(now),
+		parentsTime: schoolTime(now),
 		followUp: ''
 	};
 }
 
 export function incidentFrom(i: Incident): IncidentInput {
 	return {
+		date: i.date,
 		kind: i.kind,
-		time: timeOf(i.occurredAt),
+		time: schoolTime(i.occurredAt),
 		studentIds: [...i.studentIds],
 		description: i.description,
 		actions: i.actions,
 		parentsInformed: i.parentsInformed,
-		parentsTime: i.parentsInformedAt ? timeOf(i.parentsInformedAt) : timeOf(i.occurredAt),
+		parentsTime: i.parentsInformedAt ? schoolTime(i.parentsInformedAt) : schoolTime(i.occurredAt),
 		followUp: i.followUp ?? ''
 	};
 }
 
+/** What is missing or wrong; `today` (the school date) bounds the report's date. */
 export function incidentProblems(
 	input: IncidentInput,
-	amend?: { reason: string }
+	amend?: { reason: string },
+	today?: string
 ): IncidentProblem[] {
 	const out: IncidentProblem[] = [];
+	if (!YMD.test(input.date) || (today !== undefined && input.date > today)) out.push('date');
 	if (!input.kind) out.push('kind');
 	if (!HHMM.test(input.time)) out.push('time');
 	if (input.studentIds.length === 0) out.push('children');
@@ -87,13 +84,13 @@ export function incidentBody(
 		type: 'incident',
 		groupId,
 		date,
-		occurredAt: instantOf(date, input.time),
+		occurredAt: schoolInstant(date, input.time),
 		kind: input.kind ?? 'other',
 		studentIds: [...new Set(input.studentIds)],
 		description: input.description.trim(),
 		actions: input.actions.trim(),
 		parentsInformed: input.parentsInformed,
-		...(input.parentsInformed ? { parentsInformedAt: instantOf(date, input.parentsTime) } : {}),
+		...(input.parentsInformed ? { parentsInformedAt: schoolInstant(date, input.parentsTime) } : {}),
 		...(input.followUp.trim() ? { followUp: input.followUp.trim() } : {}),
 		...(amend ? { supersedes: amend.supersedes, reason: amend.reason.trim() } : {})
 	};
