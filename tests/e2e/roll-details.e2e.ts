@@ -158,7 +158,7 @@ test('after the end time, the children still here move to extended care, and its
 	// The first child has a one-time delegate entered by the office for today.
 	await roll.tile(0).click();
 	const delegate = page.getByTestId('release-to').filter({ hasText: '郑慧' });
-	await expect(delegate.getByTestId('once')).toHaveText('仅限今日（办公室登记）');
+	await expect(delegate.getByTestId('once')).toHaveText('仅限今日');
 	await page.keyboard.press('Escape');
 	for (const i of here.slice(0, 2)) {
 		await roll.tile(i).click();

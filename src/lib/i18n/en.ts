@@ -165,7 +165,7 @@ export const en = {
 	'child.overrideNote': 'Why this adult may take the child (required; the office is told)',
 	'child.overrideSubmit': 'Record and release',
 	'child.close': 'Close',
-	'child.onceToday': 'Today only (entered by the office)',
+	'child.onceToday': 'Today only',
 	'child.releasedTo': 'Left at {time} with {name} ({relation})',
 	'child.handedOverTo': 'Handed over at {time} to {to}',
 	'child.leaveReason': 'Reason for leave',

@@ -156,7 +156,7 @@ export const zhCN = {
 	'child.overrideNote': '为什么允许此人接走（必填，将提示办公室）',
 	'child.overrideSubmit': '记录并放行',
 	'child.close': '关闭',
-	'child.onceToday': '仅限今日（办公室登记）',
+	'child.onceToday': '仅限今日',
 	'child.releasedTo': '{time} 由 {name}（{relation}）接走',
 	'child.handedOverTo': '{time} 交接到 {to}',
 	'child.leaveReason': '请假原因',
