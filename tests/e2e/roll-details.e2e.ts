@@ -5,7 +5,7 @@
 // handed to the club and back.
 import { groupDb } from '../../src/lib/domain/databases';
 import { loadRomanise, matchesQuery, searchKey } from '../../src/lib/features/roll-call/search';
-import { openRoll, signedIn } from './pages/app.page';
+import { openRoll, signedIn, timeField } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { serverDocs } from './support/server';
 
@@ -56,11 +56,12 @@ test('offline: search by pinyin, a late time, a correction with its history, a c
 	const sheet = page.getByTestId('child-sheet');
 	await details.click();
 	await sheet.locator('[data-testid=mark-choice][data-status=late]').click();
-	await expect(sheet.getByTestId('late-time')).toHaveValue('15:40');
-	await sheet.getByTestId('late-time').fill('16:30');
+	const lateAt = sheet.getByTestId('late-time');
+	await expect.poll(() => timeField.value(lateAt)).toBe('15:40');
+	await timeField.set(lateAt, '16:30');
 	await sheet.getByTestId('mark-save').click();
 	await expect(sheet.getByRole('alert')).toHaveText('到校时间不能晚于现在。');
-	await sheet.getByTestId('late-time').fill('15:35');
+	await timeField.set(lateAt, '15:35');
 	await sheet.getByTestId('mark-save').click();
 	await expect(sheet).toBeHidden();
 	await expect(roll.tile(idx)).toHaveAttribute('data-status', 'late');

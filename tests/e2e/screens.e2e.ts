@@ -18,7 +18,7 @@ async function checkLayout(page: Page) {
 		const out: string[] = [];
 		if (document.documentElement.scrollWidth > window.innerWidth + 1)
 			out.push('horizontal overflow');
-		for (const el of document.querySelectorAll<HTMLElement>('button, a, input, [role=button]')) {
+		for (const el of document.querySelectorAll<HTMLElement>('button, a, input, select, [role=button]')) {
 			const r = el.getBoundingClientRect();
 			if (r.width === 0 || r.height === 0) continue; // not displayed
 			if (r.height < 44 || r.width < 44) {

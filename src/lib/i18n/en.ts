@@ -255,6 +255,8 @@ export const en = {
 	'amend.save': 'Save amendment',
 	'amend.amended': 'Amended: {reason}',
 	'form.cancel': 'Cancel',
+	'time.hour': 'hour',
+	'time.minute': 'minute',
 	'record.by': 'Written by {author}, {date} {time}',
 	'records.nav': 'Records',
 	'records.activityLink': 'Activity record',

@@ -244,6 +244,8 @@ export const zhCN = {
 	'amend.save': '保存修改',
 	'amend.amended': '已修改：{reason}',
 	'form.cancel': '取消',
+	'time.hour': '时',
+	'time.minute': '分',
 	'record.by': '{author} 记录于 {date} {time}',
 	'records.nav': '记录',
 	'records.activityLink': '活动记录',

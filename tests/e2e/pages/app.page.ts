@@ -118,3 +118,17 @@ export async function openRoll(app: AppPage, groupId: string): Promise<RollPage>
 	await expect(roll.tiles().first()).toBeVisible();
 	return roll;
 }
+
+/** The app's 24-hour time field (two selects): its value as `HH:MM`, and setting one. */
+export const timeField = {
+	async value(field: Locator): Promise<string> {
+		const hour = await field.locator('[data-part=hour]').inputValue();
+		const minute = await field.locator('[data-part=minute]').inputValue();
+		return `${hour}:${minute}`;
+	},
+	async set(field: Locator, hhmm: string) {
+		const [hour, minute] = hhmm.split(':');
+		await field.locator('[data-part=hour]').selectOption(hour!);
+		await field.locator('[data-part=minute]').selectOption(minute!);
+	}
+};
