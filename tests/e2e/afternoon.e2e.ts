@@ -6,6 +6,7 @@ import { groupDb } from '../../src/lib/domain/databases';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { photoFile } from './support/images';
+import { screenshot } from './support/screenshots';
 import { serverDocs } from './support/server';
 
 const GROUP = 'svc-3-1';
@@ -85,10 +86,7 @@ test('an afternoon offline: roll, handover, releases, close; online the office s
 	await line.getByTestId('child-note').fill('口算练习还差一页');
 	await careLog.getByTestId('photo-input').setInputFiles(photoFile());
 	await expect(careLog.getByTestId('photo-thumb')).toHaveCount(1);
-	await page.screenshot({
-		path: 'tests/.artifacts/screens/care-log-tablet-landscape-zh-CN.png',
-		fullPage: true
-	});
+	await screenshot(page, 'tests/.artifacts/screens/care-log-tablet-landscape-zh-CN.png', true);
 	await page.getByTestId('care-log-submit').click();
 	await expect(page.getByTestId('session-closed')).toBeVisible();
 	// marks: one per child here + 3 re-taps to reach late; releases here-1; handover; care log

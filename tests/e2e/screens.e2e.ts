@@ -5,6 +5,7 @@ import type { Page } from '@playwright/test';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { photoFile } from './support/images';
+import { screenshot } from './support/screenshots';
 
 const SIZES = [
 	{ name: 'tablet-landscape', width: 1024, height: 768 },
@@ -18,7 +19,9 @@ async function checkLayout(page: Page) {
 		const out: string[] = [];
 		if (document.documentElement.scrollWidth > window.innerWidth + 1)
 			out.push('horizontal overflow');
-		for (const el of document.querySelectorAll<HTMLElement>('button, a, input, select, [role=button]')) {
+		for (const el of document.querySelectorAll<HTMLElement>(
+			'button, a, input, select, [role=button]'
+		)) {
 			const r = el.getBoundingClientRect();
 			if (r.width === 0 || r.height === 0) continue; // not displayed
 			if (r.height < 44 || r.width < 44) {
@@ -37,10 +40,7 @@ for (const size of SIZES) {
 			const page = device.context.pages()[0] ?? (await device.context.newPage());
 			const app = new AppPage(page);
 			const shot = (screen: string, fullPage = false) =>
-				page.screenshot({
-					path: `tests/.artifacts/screens/${screen}-${size.name}-${locale}.png`,
-					fullPage
-				});
+				screenshot(page, `tests/.artifacts/screens/${screen}-${size.name}-${locale}.png`, fullPage);
 
 			await page.goto(server.url);
 			if (locale === 'en') await page.getByTestId('lang-toggle').click();
@@ -91,10 +91,7 @@ for (const size of SIZES) {
 			await page.keyboard.press('Escape');
 			await expect(page.getByTestId('child-sheet')).toHaveCount(0);
 			// The whole page too, as the teacher scrolls it.
-			await page.screenshot({
-				path: `tests/.artifacts/screens/roll-full-${size.name}-${locale}.png`,
-				fullPage: true
-			});
+			await shot('roll-full', true);
 
 			// The weekly activity record: the form with a photo, then the saved record.
 			await page.getByTestId('open-activity').click();
