@@ -1,6 +1,7 @@
 // The sync-server as one object: storage, authentication, the CouchDB-compatible API and
 // the static PWA behind one node:http server (DESIGN.md decision 4). `main.ts` runs it;
 // tests start one per case on port 0.
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
@@ -89,6 +90,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 	let auth: Auth | null = null;
 	let sweeper: NodeJS.Timeout | undefined;
 	const closing = new AbortController();
+	// Every waiting `_changes` and db_updates request listens for shutdown: not a leak.
+	setMaxListeners(0, closing.signal);
 	const serveStatic = createStaticHandler(opts.staticDir);
 	// Computed once: the inline scripts of the built index.html are allowed by their hashes.
 	const headers = securityHeaders(contentSecurityPolicy(opts.staticDir));

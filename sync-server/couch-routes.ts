@@ -17,6 +17,7 @@ import { routeAdmin } from './admin';
 import type { Auth, Caller } from './auth';
 import { attachmentRoute } from './couch-attachments';
 import { handleChanges, type FeedSlots } from './couch-changes';
+import { handleDbUpdates } from './db-updates';
 import type { WorkQueue } from './work-queue';
 import { dbMissing, notServerAdmin, routeDb, routeDbEndpoint } from './couch-db';
 import * as docs from './couch-docs';
@@ -216,6 +217,16 @@ async function routeServer(
 			only('GET', 'HEAD');
 			admin();
 			return sendJson(res, 200, []);
+		case '_kehou/db_updates':
+			return handleDbUpdates(
+				ctx.storage.updates,
+				req,
+				res,
+				query,
+				caller.user,
+				caller.authError,
+				ctx.closing
+			);
 		case '_kehou/me':
 			only('GET', 'HEAD');
 			if (!caller.user) throw unauthorized(caller.authError ?? 'Authentication required.');

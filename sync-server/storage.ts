@@ -8,6 +8,7 @@
 // backend's `watch` (the remote `_changes` feed). Users, sessions and the server's uuid
 // live in the store's system database, never reachable as a served database.
 import { EventEmitter } from 'node:events';
+import { DbUpdates } from './db-updates';
 import { ReadCache } from './read-cache';
 import { CouchBackend, type CouchOptions } from './storage-couch';
 import { LevelBackend } from './storage-level';
@@ -121,6 +122,8 @@ export class Storage {
 	private readonly watches = new Map<string, { stop: () => void; idle?: NodeJS.Timeout }>();
 	/** Answers of reads shared by requests at one state (LevelDB only: see read-cache.ts). */
 	readonly reads: ReadCache | null;
+	/** Which databases changed, for `/_kehou/db_updates` (LevelDB only: see db-updates.ts). */
+	readonly updates: DbUpdates | null;
 	uuid = '';
 
 	constructor(
@@ -133,6 +136,7 @@ export class Storage {
 		// Every open longpoll listens; there is no leak to warn about.
 		this.changes.setMaxListeners(0);
 		this.reads = this.backend.kind === 'leveldb' ? new ReadCache() : null;
+		this.updates = this.backend.kind === 'leveldb' ? new DbUpdates() : null;
 	}
 
 	/** Opens the store, reads or makes the uuid; `fresh` when the store was new. */
@@ -168,6 +172,7 @@ export class Storage {
 	/** Tells longpoll waiters of `name` that something changed. */
 	notify(name: string): void {
 		this.reads?.drop(name);
+		this.updates?.record(name);
 		this.changes.emit(name);
 	}
 

@@ -93,6 +93,21 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await expect(
 		adminPage.locator('[data-testid=attention-item][data-kind=absent-unexcused]')
 	).toHaveCount(1);
+
+	// Live: the teacher changes one more mark; the office's card follows within seconds,
+	// told by the one database-updates feed (no longpoll is held for each database).
+	const longpolls: string[] = [];
+	adminPage.on('request', (r) => {
+		if (/\/_changes\?.*feed=longpoll/.test(r.url())) longpolls.push(r.url());
+	});
+	await roll.tapUntil(a, 'leave');
+	marked[(await roll.tile(a).getAttribute('data-student'))!] = 'leave';
+	await expect(card.getByTestId('tally-absent')).toHaveAttribute('data-value', '0', {
+		timeout: 10_000
+	});
+	await expect(card.getByTestId('tally-leave')).toHaveAttribute('data-value', String(onLeave + 2));
+	expect(longpolls).toEqual([]);
+
 	await card.click();
 	const adminRoll = new RollPage(adminPage);
 	await expect.poll(() => adminRoll.statuses()).toEqual(marked);

@@ -2,6 +2,7 @@
 // narrow typed interface (the @types/pouchdb-* packages are old and incomplete).
 import PouchDBUntyped from 'pouchdb-browser';
 import indexedDbAdapter from 'pouchdb-adapter-indexeddb';
+import { dbWatch } from './db-watch';
 
 export interface PouchDoc {
 	_id: string;
@@ -85,9 +86,14 @@ export function openLocal(remoteDb: string): Database {
 export function openRemote(remoteDb: string, origin: string): Database {
 	return new PouchDB(`${origin}/${remoteDb}`, {
 		skip_setup: true,
-		fetch: (url: string, opts: RequestInit) => {
+		fetch: async (url: string, opts: RequestInit) => {
 			const init = { ...opts, credentials: 'same-origin' as const };
-			return url.includes('feed=longpoll') ? longpolls.run(url, init) : fetch(url, init);
+			if (!url.includes('feed=longpoll')) return fetch(url, init);
+			// One feed says which databases changed (db-watch.ts): then no longpoll waits.
+			if (await dbWatch(origin).held(remoteDb, init.signal)) {
+				return fetch(url.replace('feed=longpoll', 'feed=normal'), init);
+			}
+			return longpolls.run(url, init);
 		}
 	});
 }
@@ -98,6 +104,8 @@ export function openRemote(remoteDb: string, origin: string): Database {
  * connection and the other requests — a first sync, a push — waited behind them for good.
  * So at most LONGPOLL_SLOTS longpolls are in flight; the others wait their turn here, and
  * each ends after `timeout` (see liveSync) so that all take turns; a change ends one at once.
+ * Only while the server's database-updates feed is not followed (db-watch.ts): with it,
+ * no longpoll waits at all.
  */
 const LONGPOLL_SLOTS = 4;
 
