@@ -1,6 +1,8 @@
 // Looks at every screen of the slice as a person would: tablet landscape and portrait
 // and desktop, in Chinese and English. Screenshots go to tests/.artifacts/screens for a
-// human to open; the test asserts what can be measured (touch targets, no overflow).
+// human to open; the test asserts what can be measured: touch targets, no overflow, and
+// axe-core's WCAG 2 A/AA rules.
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { AppPage, RollPage } from './pages/app.page';
 import { expect, test } from './support/fixtures';
@@ -31,6 +33,14 @@ async function checkLayout(page: Page) {
 		return out;
 	});
 	expect(problems).toEqual([]);
+	// Accessibility: axe-core's WCAG 2 A and AA rules (contrast, names, roles, labels).
+	const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+	const violations = axe.violations.map((v) => ({
+		rule: v.id,
+		impact: v.impact,
+		where: v.nodes.slice(0, 3).map((n) => `${n.html.slice(0, 80)}: ${n.failureSummary ?? ''}`)
+	}));
+	expect(violations).toEqual([]);
 }
 
 for (const size of SIZES) {
