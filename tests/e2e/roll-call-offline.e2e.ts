@@ -66,6 +66,15 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await roll.expectTally(tally);
 	await app.expectPending(written);
 
+	// The sync page lists what waits, each by its kind and its group.
+	await page.getByTestId('sync-badge').click();
+	const waiting = page.getByTestId('pending-list').locator('li');
+	await expect(waiting).toHaveCount(written);
+	await expect(waiting.first()).toContainText('点名');
+	await expect(waiting.first()).toContainText('三年级1班课后服务');
+	await page.goto(`${server.url}/roll/${GROUP}`);
+	await expect(roll.tiles().first()).toBeVisible();
+
 	// Nothing has reached the server yet.
 	const before = await serverDocs(server.url, groupDb('demo', GROUP));
 	expect(before.filter((d) => d.type === 'mark')).toHaveLength(0);

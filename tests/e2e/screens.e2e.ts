@@ -149,6 +149,13 @@ for (const size of SIZES) {
 			await expect(page.getByTestId('incident')).toHaveCount(1);
 			await checkLayout(page);
 			await shot('incident-list');
+
+			// The sync details page (what is not yet sent, per database), from the badge.
+			await page.getByTestId('sync-badge').click();
+			await expect(page).toHaveURL(/\/sync$/);
+			await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+			await checkLayout(page);
+			await shot('sync');
 		});
 	}
 }
