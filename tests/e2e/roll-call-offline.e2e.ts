@@ -72,6 +72,8 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await expect(waiting).toHaveCount(written);
 	await expect(waiting.first()).toContainText('点名');
 	await expect(waiting.first()).toContainText('三年级1班课后服务');
+	const unsentHere = page.locator(`[data-testid=db-unsent][data-db="${groupDb('demo', GROUP)}"]`);
+	await expect(unsentHere).toHaveText(String(written));
 	await page.goto(`${server.url}/roll/${GROUP}`);
 	await expect(roll.tiles().first()).toBeVisible();
 

@@ -144,6 +144,8 @@ export const en = {
 	'sync.status.auth': 'Sign in again',
 	'sync.stalled': 'Sync stopped responding and was reconnected.',
 	'sync.state': 'State',
+	'sync.unsentCol': 'Not yet sent',
+	'sync.lastCol': 'Last sync',
 	'sync.db.school': 'School directory',
 	'sync.db.group': 'Group {id}',
 	'sync.db.class': 'Class {id}',

@@ -136,6 +136,8 @@ export const zhCN = {
 	'sync.status.auth': '需要重新登录',
 	'sync.stalled': '同步长时间无响应，已自动重新连接。',
 	'sync.state': '状态',
+	'sync.unsentCol': '未发送',
+	'sync.lastCol': '上次同步',
 	'sync.db.school': '学校基础资料',
 	'sync.db.group': '服务班 {id}',
 	'sync.db.class': '行政班 {id}',

@@ -40,6 +40,8 @@ interface Running {
 export class SyncManager {
 	status = $state<Record<string, DbSyncStatus>>({});
 	lastSync = $state<string | null>(null);
+	/** When each database last caught up both ways (the sync page lists them). */
+	lastSyncOf = $state<Record<string, string>>({});
 	lastError = $state<string | null>(null);
 	needsSignIn = $state(false);
 	denied = $state<{ count: number; reason: string } | null>(null);
@@ -214,6 +216,7 @@ export class SyncManager {
 			// A timestamp string, not a reactive date: the rule's false positive.
 			// eslint-disable-next-line svelte/prefer-svelte-reactivity
 			this.lastSync = new Date().toISOString();
+			this.lastSyncOf[name] = this.lastSync;
 			this.lastError = null;
 		} catch (e) {
 			this.lastError = describeError(e);
