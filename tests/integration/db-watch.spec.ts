@@ -2,7 +2,8 @@
 // `/_kehou/db_updates` (src/lib/db/db-watch.ts), instead of one longpoll per database:
 // against the real sync-server, with the app's real sync manager.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GROUP_DB, World, makeMarks, write, type Device, type Sent } from './harness';
+import { DbWatch } from '../../src/lib/db/db-watch';
+import { GROUP_DB, TEACHER, World, makeMarks, write, type Device, type Sent } from './harness';
 
 const OFFICE = { name: 'admin', password: 'kehou-admin' };
 
@@ -99,5 +100,38 @@ describe('the office follows its databases through one feed', () => {
 		await tablet.synced();
 		await office.synced();
 		await markReaches(tablet, office);
+	});
+
+	it('holds only a request already answered empty, until the feed names its database', async () => {
+		const tablet = world.device('tablet-w4');
+		await tablet.start();
+		await tablet.synced();
+		const origin = world.net.link('watcher-w4', TEACHER);
+		const watch = new DbWatch(origin);
+		const changes = (since: string) =>
+			fetch(`${origin}/${GROUP_DB}/_changes?feed=normal&since=${since}`);
+		const now = ((await (await changes('now')).json()) as { last_seq: number }).last_seq;
+		const since = String(now);
+
+		// Nothing is known of this `since` yet: it passes (and starts the feed).
+		expect(await watch.held(GROUP_DB, since)).toBe(true);
+		watch.answered(GROUP_DB, since, await changes(since));
+		// Answered empty: the same request is held now, and a round trip later still is.
+		let passed = false;
+		const next = watch.held(GROUP_DB, since).then((v) => (passed = v));
+		await fetch(`${origin}/`);
+		expect(passed).toBe(false);
+		// Another `since` (a replication that starts again further back) is not held.
+		expect(await watch.held(GROUP_DB, '0')).toBe(true);
+
+		// A change in the database: the feed names it and the held request goes out.
+		const [m] = await makeMarks(tablet, [
+			{ studentId: (await tablet.studentIds())[5], status: 'late' }
+		]);
+		await write(tablet, [m]);
+		await next;
+		expect(passed).toBe(true);
+		const body = (await (await changes(since)).json()) as { results: { id: string }[] };
+		expect(body.results.map((r) => r.id)).toContain(m._id);
 	});
 });

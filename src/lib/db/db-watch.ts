@@ -11,12 +11,16 @@
 // Invariants:
 // - While the feed is not followed (not yet answered, failed, offline, or a server
 //   without it: 404), `held` answers `false` at once and the caller longpolls as before.
-// - A database notified while none of its requests waits is remembered (`#dirty`) and
-//   its next request passes; a request waiting when the notice comes passes at once. A
-//   change is on the server before the feed reports it, so the request that passes
-//   after a notice sees it.
-// - After the feed (re)connects or answers `reset`, every database passes once: updates
-//   in between are unknown.
+// - Only a request the server has already answered empty is held: same database, same
+//   `since`, and that answer had no results (`answered`). Any other — a replication's
+//   first, one after changes, one repeating a `since` whose answer was not used (a
+//   cancelled replication) — goes out at once.
+// - A database notified while none of its requests waits is remembered (`#dirty`, cleared
+//   when a request goes out) and its next request passes; a request waiting when the
+//   notice comes passes at once. A change is on the server before the feed reports it,
+//   so a request sent after the notice sees it, and one sent before it is followed by
+//   another.
+// - After the feed (re)connects or answers `reset`, nothing is known to be quiet.
 // - A held request goes out after HOLD_MAX_MS anyway (as a `feed=normal` check).
 
 /** A held `_changes` goes out after this long even without a notice. */
@@ -41,8 +45,10 @@ export class DbWatch {
 	#connected = false;
 	#unsupported = false;
 	#lastUse = 0;
-	/** Databases that passed since the feed (re)connected. */
-	#seen = new Set<string>();
+	/** Per database, the `since` of its last request answered with no results. */
+	#quiet = new Map<string, string>();
+	/** Answers being read (`answered`), awaited before a request with the same `since`. */
+	#reading = new Map<string, Promise<void>>();
 	#dirty = new Set<string>();
 	#waiting = new Map<string, Set<() => void>>();
 	#wakeRetry: (() => void) | null = null;
@@ -53,38 +59,54 @@ export class DbWatch {
 	constructor(readonly origin: string) {}
 
 	/**
-	 * Waits until `db` may have changed. `true`: the feed is followed, ask with
-	 * `feed=normal`; `false`: it is not, longpoll as usual.
+	 * Waits until `db` may have changed after `since`. `true`: the feed is followed, ask
+	 * with `feed=normal`; `false`: it is not, longpoll as usual.
 	 */
-	async held(db: string, signal?: AbortSignal | null): Promise<boolean> {
+	async held(db: string, since: string, signal?: AbortSignal | null): Promise<boolean> {
 		this.#lastUse = Date.now();
 		this.#start();
 		// At start-up, wait for the feed's first answer (a round trip) rather than fill the
 		// longpoll slots with requests that would each hold a connection for seconds.
 		if (!this.#connected && this.#connecting) await this.#connecting;
 		if (!this.#connected) return false;
-		if (!this.#seen.has(db)) {
-			this.#seen.add(db);
-			return true;
+		await this.#reading.get(db);
+		if (this.#quiet.get(db) === since && !this.#dirty.has(db)) {
+			await new Promise<void>((resolve) => {
+				const waiters = this.#waiting.get(db) ?? new Set<() => void>();
+				this.#waiting.set(db, waiters);
+				const done = () => {
+					clearTimeout(timer);
+					signal?.removeEventListener('abort', done);
+					waiters.delete(done);
+					if (waiters.size === 0 && this.#waiting.get(db) === waiters) this.#waiting.delete(db);
+					resolve();
+				};
+				const timer = setTimeout(done, HOLD_MAX_MS);
+				signal?.addEventListener('abort', done, { once: true });
+				waiters.add(done);
+			});
+			this.#lastUse = Date.now();
 		}
-		if (this.#dirty.delete(db)) return true;
-		await new Promise<void>((resolve) => {
-			const waiters = this.#waiting.get(db) ?? new Set<() => void>();
-			this.#waiting.set(db, waiters);
-			const done = () => {
-				clearTimeout(timer);
-				signal?.removeEventListener('abort', done);
-				waiters.delete(done);
-				if (waiters.size === 0 && this.#waiting.get(db) === waiters) this.#waiting.delete(db);
-				resolve();
-			};
-			const timer = setTimeout(done, HOLD_MAX_MS);
-			signal?.addEventListener('abort', done, { once: true });
-			waiters.add(done);
-		});
-		this.#lastUse = Date.now();
 		this.#dirty.delete(db);
 		return this.#connected;
+	}
+
+	/** Reads a passed request's answer (a clone): was anything new after `since`? */
+	answered(db: string, since: string, res: Response): void {
+		const reading = res
+			.json()
+			.then(
+				(body: { results?: unknown[] }) => {
+					if (Array.isArray(body.results) && body.results.length === 0) {
+						this.#quiet.set(db, since);
+					} else this.#quiet.delete(db);
+				},
+				() => void this.#quiet.delete(db)
+			)
+			.finally(() => {
+				if (this.#reading.get(db) === reading) this.#reading.delete(db);
+			});
+		this.#reading.set(db, reading);
 	}
 
 	/** The network is back (`online`): try the feed again now rather than after backoff. */
@@ -160,7 +182,7 @@ export class DbWatch {
 	#connect(): void {
 		this.#connected = true;
 		this.#firstAnswer();
-		this.#seen.clear();
+		this.#quiet.clear();
 		this.#dirty.clear();
 		this.#wakeAll();
 	}

@@ -90,8 +90,12 @@ export function openRemote(remoteDb: string, origin: string): Database {
 			const init = { ...opts, credentials: 'same-origin' as const };
 			if (!url.includes('feed=longpoll')) return fetch(url, init);
 			// One feed says which databases changed (db-watch.ts): then no longpoll waits.
-			if (await dbWatch(origin).held(remoteDb, init.signal)) {
-				return fetch(url.replace('feed=longpoll', 'feed=normal'), init);
+			const watch = dbWatch(origin);
+			const since = new URL(url, origin).searchParams.get('since') ?? '';
+			if (await watch.held(remoteDb, since, init.signal)) {
+				const res = await fetch(url.replace('feed=longpoll', 'feed=normal'), init);
+				if (res.ok) watch.answered(remoteDb, since, res.clone());
+				return res;
 			}
 			return longpolls.run(url, init);
 		}
