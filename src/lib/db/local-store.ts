@@ -13,6 +13,7 @@ import { newEventId } from './ids';
 import { initialPullKey, type Seq } from './initial-pull';
 import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
 import {
+	liveChanges,
 	openLocal,
 	openRemote,
 	pushOnce,
@@ -371,21 +372,35 @@ export class LocalStore {
 			}
 			return queue;
 		};
-		const changes = db.changes({ live: true, since: 'now', return_docs: false });
-		changes.on('change', () => void catchUp());
-		changes.on('error', (e: unknown) => reportStorageError(e));
+		const listen = () => {
+			const feed = liveChanges(db, { since: 'now', return_docs: false });
+			feed.on('change', () => void catchUp());
+			feed.on('error', (e: unknown) => reportStorageError(e));
+			return feed;
+		};
+		let changes = listen();
+		let cancelled = false;
 		await catchUp();
 		return {
 			db,
-			cancel: () => changes.cancel(),
+			cancel: () => {
+				cancelled = true;
+				changes.stop();
+			},
 			idle: () => queue,
 			catchUp,
+			// While suspended (an initial pull) nobody listens: a live feed would read back every
+			// document of every page the pull writes, only to be told to wait.
 			suspend: async () => {
 				suspended = true;
+				changes.stop();
 				await queue;
 			},
 			resume: () => {
 				suspended = false;
+				// A pull stopped by `open` or `wipe` may resume a feed they have just cancelled.
+				if (cancelled) return queue;
+				changes = listen();
 				return catchUp();
 			}
 		};
