@@ -1,0 +1,365 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- pouchdb-browser's ambient types
+/// <reference path="../../../src/lib/db/pouchdb-modules.d.ts" />
+// Browser entry of the initial-pull experiments (`tests/bench/client-experiments.ts`):
+// the first sync's local work taken apart, on pages fetched beforehand (the same pages the
+// app's initial pull reads: `_changes?include_docs&style=all_docs`), so that every figure
+// is local work only, comparable with the floor measured in the same page.
+import Dexie from 'dexie';
+import { openLocal, type Database, type PouchDoc } from '../../../src/lib/db/pouch';
+import { projectDocs } from '../../../src/lib/db/projection';
+import { DERIVED_TABLES, type ReadModel } from '../../../src/lib/db/read-model';
+
+type Page = PouchDoc[];
+const pages = new Map<string, Page[]>();
+const since = (t0: number) => Math.round(performance.now() - t0);
+
+/** Fetches every page of each database (not timed against anything else). */
+async function load(dbs: string[], pageSize: number) {
+	const t0 = performance.now();
+	let docs = 0;
+	await Promise.all(
+		dbs.map(async (db) => {
+			const out: Page[] = [];
+			let seq: number | string = 0;
+			for (;;) {
+				const q = `since=${encodeURIComponent(String(seq))}&limit=${pageSize}&include_docs=true&style=all_docs`;
+				const res = await fetch(`/${db}/_changes?${q}`, {
+					headers: { Accept: 'application/json' }
+				});
+				const body = (await res.json()) as {
+					results: { doc: PouchDoc }[];
+					last_seq: number | string;
+				};
+				if (body.results.length === 0) break;
+				out.push(body.results.map((r) => r.doc));
+				docs += body.results.length;
+				seq = body.last_seq;
+			}
+			pages.set(db, out);
+		})
+	);
+	return { ms: since(t0), docs };
+}
+
+/**
+ * Fresh deep copies of every page, made before a clock starts: each write gets objects no
+ * earlier write has touched (PouchDB sorts and rewrites what it is given).
+ */
+const copies = (dbs: string[]) =>
+	new Map(dbs.map((db) => [db, (pages.get(db) ?? []).map((p) => structuredClone(p))] as const));
+
+function idbOpen(name: string, upgrade: (db: IDBDatabase) => void): Promise<IDBDatabase> {
+	return new Promise((resolve, reject) => {
+		const req = indexedDB.open(name, 1);
+		req.onupgradeneeded = () => upgrade(req.result);
+		req.onsuccess = () => resolve(req.result);
+		req.onerror = () => reject(req.error);
+	});
+}
+
+const txDone = (tx: IDBTransaction) =>
+	new Promise<void>((resolve, reject) => {
+		tx.oncomplete = () => resolve();
+		tx.onerror = () => reject(tx.error);
+		tx.onabort = () => reject(tx.error);
+	});
+
+/** The bench's floor: every document into one store, one transaction. */
+async function floor(dbs: string[], name: string) {
+	const docs = dbs.flatMap((db) => pages.get(db)?.flat() ?? []);
+	const idb = await idbOpen(name, (d) => d.createObjectStore('docs', { keyPath: '_id' }));
+	const t0 = performance.now();
+	const tx = idb.transaction('docs', 'readwrite');
+	const store = tx.objectStore('docs');
+	for (const doc of docs) store.put(doc);
+	await txDone(tx);
+	const ms = since(t0);
+	idb.close();
+	return { ms };
+}
+
+/** The floor again, one transaction per page and database (the pull's granularity). */
+async function floorPaged(dbs: string[], name: string) {
+	const idb = await idbOpen(name, (d) => d.createObjectStore('docs', { keyPath: '_id' }));
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (db) => {
+			for (const page of pages.get(db) ?? []) {
+				const tx = idb.transaction('docs', 'readwrite');
+				const store = tx.objectStore('docs');
+				for (const doc of page) store.put(doc);
+				await txDone(tx);
+			}
+		})
+	);
+	const ms = since(t0);
+	idb.close();
+	return { ms };
+}
+
+const replicas = (prefix: string, dbs: string[]) =>
+	new Map(dbs.map((db) => [db, openLocal(`${prefix}${db}`)] as const));
+
+async function writeReplica(local: Database, docs: PouchDoc[]) {
+	const res = await local.bulkDocs(docs, { new_edits: false });
+	const bad = res.find((r) => r.error);
+	if (bad) throw new Error(`replica refused ${bad.id}`);
+}
+
+/** The replica alone: each page with `bulkDocs(new_edits: false)`, databases in parallel. */
+async function replicaOnly(dbs: string[], prefix: string) {
+	const local = replicas(prefix, dbs);
+	for (const db of local.values()) await db.info();
+	const input = copies(dbs);
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (db) => {
+			for (const docs of input.get(db)!) await writeReplica(local.get(db)!, docs);
+		})
+	);
+	return { ms: since(t0) };
+}
+
+/**
+ * A bound, not a proposal: the replica's records written straight into its IndexedDB store
+ * in the indexeddb adapter's own format (what `bulkDocs` stores for a new document with one
+ * revision), one transaction per page, without PouchDB's per-document reads and code.
+ */
+async function replicaRaw(dbs: string[], prefix: string) {
+	const local = replicas(prefix, dbs);
+	for (const db of local.values()) await db.info();
+	for (const db of local.values()) await db.close();
+	const idbs = new Map<string, IDBDatabase>();
+	for (const db of dbs) {
+		idbs.set(
+			db,
+			await new Promise<IDBDatabase>((resolve, reject) => {
+				const req = indexedDB.open(`_pouch_kehou-replica-${prefix}${db}`);
+				req.onsuccess = () => resolve(req.result);
+				req.onerror = () => reject(req.error);
+			})
+		);
+	}
+	const input = copies(dbs);
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (db) => {
+			const idb = idbs.get(db)!;
+			let seq = 0;
+			for (const docs of input.get(db)!) {
+				const tx = idb.transaction(['docs', 'meta'], 'readwrite');
+				const store = tx.objectStore('docs');
+				for (const doc of docs) {
+					const { _id, _rev, ...data } = doc;
+					const rev = String(_rev);
+					const dash = rev.indexOf('-');
+					store.put({
+						id: _id,
+						rev,
+						rev_tree: [
+							{
+								pos: Number(rev.slice(0, dash)),
+								ids: [rev.slice(dash + 1), { status: 'available' }, []]
+							}
+						],
+						revs: { [rev]: { data, deleted: undefined } },
+						data,
+						deleted: 0,
+						seq: ++seq,
+						attachments: {}
+					});
+				}
+				tx.objectStore('meta').put({ id: 'meta', seq, doc_count: seq });
+				await txDone(tx);
+			}
+		})
+	);
+	return { ms: since(t0) };
+}
+
+/** Read-model schemas: the app's, and slimmer ones. */
+const SCHEMAS: Record<string, Record<string, string>> = {
+	app: {
+		students: 'id, groupId',
+		groups: 'id',
+		marks: 'id, [groupId+date], studentId',
+		outbox: 'docId, db',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId, db',
+		docs: '_id, type, [type+groupId], date, *kGroups'
+	},
+	slim: {
+		students: 'id, groupId',
+		groups: 'id',
+		marks: 'id, [groupId+date]',
+		outbox: 'docId, db',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId, db',
+		docs: '_id, type, [type+groupId], *kGroups'
+	},
+	/** Marks keyed by group, date and id: one record per mark and no index. */
+	compound: {
+		students: 'id, groupId',
+		groups: 'id',
+		marks: '[groupId+date+id]',
+		outbox: 'docId, db',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId, db',
+		docs: '_id, type, [type+groupId], *kGroups'
+	},
+	/** Marks as one record per group and day. */
+	days: {
+		students: 'id, groupId',
+		groups: 'id',
+		marks: '[groupId+date]',
+		outbox: 'docId, db',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId, db',
+		docs: '_id, type, [type+groupId], *kGroups'
+	},
+	/** No secondary index at all: what the rows alone cost. */
+	bare: {
+		students: 'id',
+		groups: 'id',
+		marks: 'id',
+		outbox: 'docId',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId',
+		docs: '_id'
+	}
+};
+
+function readModelOf(schema: string, name: string): ReadModel {
+	schemaNow = schema;
+	const rm = new Dexie(name);
+	rm.version(1).stores(SCHEMAS[schema]);
+	return rm as unknown as ReadModel;
+}
+
+const strip = (doc: PouchDoc) => {
+	const row: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(doc)) {
+		if (k === '_rev' || k === '_revisions' || k === '_conflicts' || k === '_attachments') continue;
+		row[k] = v;
+	}
+	return row;
+};
+
+/** The `days` schema: a page's marks merged into their group-day records. */
+async function projectDays(rm: ReadModel, marks: PouchDoc[]) {
+	const byDay = new Map<string, Record<string, unknown>[]>();
+	for (const m of marks) {
+		const key = `${String(m.groupId)}\u0000${String(m.date)}`;
+		const list = byDay.get(key) ?? [];
+		list.push(strip(m));
+		byDay.set(key, list);
+	}
+	const keys = [...byDay.keys()].map((k) => k.split('\u0000'));
+	const table = rm.table('marks');
+	const existing = (await table.bulkGet(keys)) as ({ marks: { id: string }[] } | undefined)[];
+	await table.bulkPut(
+		keys.map(([groupId, date], i) => {
+			const rows = new Map((existing[i]?.marks ?? []).map((m) => [m.id, m]));
+			for (const m of byDay.get(`${groupId}\u0000${date}`)!) rows.set(String(m.id), m as never);
+			return { groupId, date, marks: [...rows.values()] };
+		})
+	);
+}
+
+let schemaNow = 'app';
+
+async function projectPage(rm: ReadModel, db: string, docs: PouchDoc[], seq: number) {
+	await rm.transaction('rw', [...DERIVED_TABLES], async () => {
+		if (schemaNow === 'days') {
+			const marks = docs.filter((d) => d.type === 'mark' && !d._deleted);
+			await projectDocs(
+				rm,
+				docs.filter((d) => d.type !== 'mark'),
+				db
+			);
+			await projectDays(rm, marks);
+		} else {
+			await projectDocs(rm, docs, db);
+		}
+		await rm.cursors.put({ db, seq });
+	});
+}
+
+/** The read model alone: each page projected in one transaction, databases in parallel. */
+async function readModelOnly(dbs: string[], schema: string, name: string) {
+	const rm = readModelOf(schema, name);
+	await rm.open();
+	const input = copies(dbs);
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (db) => {
+			for (const [i, docs] of input.get(db)!.entries()) await projectPage(rm, db, docs, i);
+		})
+	);
+	const ms = since(t0);
+	const marks =
+		schema === 'days'
+			? (await rm.table('marks').toArray()).reduce(
+					(a, r: { marks: unknown[] }) => a + r.marks.length,
+					0
+				)
+			: await rm.marks.count();
+	rm.close();
+	return { ms, marks };
+}
+
+/**
+ * Replica and read model together, databases in parallel. `serial`: each page into the
+ * replica, then into the read model; `overlap`: the read model takes page N while the
+ * replica takes N+1 (the app's initial pull); `concurrent`: both take the same page at
+ * once.
+ */
+async function both(dbs: string[], prefix: string, schema: string, mode: string) {
+	const local = replicas(prefix, dbs);
+	for (const db of local.values()) await db.info();
+	const rm = readModelOf(schema, `${prefix}rm`);
+	await rm.open();
+	const input = copies(dbs);
+	const second = mode === 'concurrent' ? copies(dbs) : input;
+	const t0 = performance.now();
+	await Promise.all(
+		dbs.map(async (db) => {
+			const replica = local.get(db)!;
+			let projecting: Promise<void> = Promise.resolve();
+			for (const [i, docs] of input.get(db)!.entries()) {
+				if (mode === 'serial') {
+					await writeReplica(replica, docs);
+					await projectPage(rm, db, docs, i);
+				} else if (mode === 'overlap') {
+					await writeReplica(replica, docs);
+					await projecting;
+					projecting = projectPage(rm, db, docs, i);
+				} else {
+					await Promise.all([
+						writeReplica(replica, docs),
+						projectPage(rm, db, second.get(db)![i], i)
+					]);
+				}
+			}
+			await projecting;
+		})
+	);
+	const ms = since(t0);
+	rm.close();
+	return { ms };
+}
+
+(window as unknown as { kehouPullProbe: unknown }).kehouPullProbe = {
+	load,
+	floor,
+	floorPaged,
+	replicaOnly,
+	replicaRaw,
+	readModelOnly,
+	both
+};
