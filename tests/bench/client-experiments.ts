@@ -174,7 +174,7 @@ async function pullSet() {
 		floorPaged,
 		replicaOnly,
 		replicaRaw,
-		...['app', 'slim', 'compound', 'days', 'bare'].map((schema): Experiment => [
+		...['v3', 'slim', 'compound', 'v4', 'bare'].map((schema): Experiment => [
 			`read model alone, ${schema} schema`,
 			(p) => callPull(p, 'readModelOnly', dbs, schema, `rm-${schema}`)
 		]),

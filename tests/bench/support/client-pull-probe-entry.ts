@@ -177,67 +177,44 @@ async function replicaRaw(dbs: string[], prefix: string) {
 	return { ms: since(t0) };
 }
 
-/** Read-model schemas: the app's, and slimmer ones. */
+/**
+ * Read-model schemas: `v4` is the app's (marks in group-day rows, through the app's own
+ * projection); the others keep a row per mark (as v3 did), written next to the app's
+ * projection of everything else: `v3` with v3's indexes, `slim` without the two that no
+ * screen queries, `compound` keyed by group, date and id with no index, `bare` with no
+ * secondary index at all (what the rows alone cost).
+ */
 const SCHEMAS: Record<string, Record<string, string>> = {
-	app: {
+	v4: {},
+	v3: {
 		students: 'id, groupId',
-		groups: 'id',
 		marks: 'id, [groupId+date], studentId',
-		outbox: 'docId, db',
-		cursors: 'db',
-		device: 'key',
-		conflicts: 'docId, db',
 		docs: '_id, type, [type+groupId], date, *kGroups'
 	},
-	slim: {
-		students: 'id, groupId',
-		groups: 'id',
-		marks: 'id, [groupId+date]',
-		outbox: 'docId, db',
-		cursors: 'db',
-		device: 'key',
-		conflicts: 'docId, db',
-		docs: '_id, type, [type+groupId], *kGroups'
-	},
-	/** Marks keyed by group, date and id: one record per mark and no index. */
-	compound: {
-		students: 'id, groupId',
-		groups: 'id',
-		marks: '[groupId+date+id]',
-		outbox: 'docId, db',
-		cursors: 'db',
-		device: 'key',
-		conflicts: 'docId, db',
-		docs: '_id, type, [type+groupId], *kGroups'
-	},
-	/** Marks as one record per group and day. */
-	days: {
-		students: 'id, groupId',
-		groups: 'id',
-		marks: '[groupId+date]',
-		outbox: 'docId, db',
-		cursors: 'db',
-		device: 'key',
-		conflicts: 'docId, db',
-		docs: '_id, type, [type+groupId], *kGroups'
-	},
-	/** No secondary index at all: what the rows alone cost. */
+	slim: { marks: 'id, [groupId+date]' },
+	compound: { marks: '[groupId+date+id]' },
 	bare: {
 		students: 'id',
-		groups: 'id',
 		marks: 'id',
 		outbox: 'docId',
-		cursors: 'db',
-		device: 'key',
 		conflicts: 'docId',
 		docs: '_id'
 	}
 };
 
 function readModelOf(schema: string, name: string): ReadModel {
-	schemaNow = schema;
 	const rm = new Dexie(name);
-	rm.version(1).stores(SCHEMAS[schema]);
+	rm.version(1).stores({
+		students: 'id, groupId',
+		groups: 'id',
+		markDays: '[groupId+date]',
+		outbox: 'docId, db',
+		cursors: 'db',
+		device: 'key',
+		conflicts: 'docId, db',
+		docs: '_id, type, [type+groupId], *kGroups',
+		...SCHEMAS[schema]
+	});
 	return rm as unknown as ReadModel;
 }
 
@@ -250,45 +227,29 @@ const strip = (doc: PouchDoc) => {
 	return row;
 };
 
-/** The `days` schema: a page's marks merged into their group-day records. */
-async function projectDays(rm: ReadModel, marks: PouchDoc[]) {
-	const byDay = new Map<string, Record<string, unknown>[]>();
-	for (const m of marks) {
-		const key = `${String(m.groupId)}\u0000${String(m.date)}`;
-		const list = byDay.get(key) ?? [];
-		list.push(strip(m));
-		byDay.set(key, list);
-	}
-	const keys = [...byDay.keys()].map((k) => k.split('\u0000'));
-	const table = rm.table('marks');
-	const existing = (await table.bulkGet(keys)) as ({ marks: { id: string }[] } | undefined)[];
-	await table.bulkPut(
-		keys.map(([groupId, date], i) => {
-			const rows = new Map((existing[i]?.marks ?? []).map((m) => [m.id, m]));
-			for (const m of byDay.get(`${groupId}\u0000${date}`)!) rows.set(String(m.id), m as never);
-			return { groupId, date, marks: [...rows.values()] };
-		})
-	);
-}
-
-let schemaNow = 'app';
-
 async function projectPage(rm: ReadModel, db: string, docs: PouchDoc[], seq: number) {
-	await rm.transaction('rw', [...DERIVED_TABLES], async () => {
-		if (schemaNow === 'days') {
-			const marks = docs.filter((d) => d.type === 'mark' && !d._deleted);
+	const rowPerMark = rm.tables.some((t) => t.name === 'marks');
+	await rm.transaction('rw', [...DERIVED_TABLES, ...(rowPerMark ? ['marks'] : [])], async () => {
+		if (rowPerMark) {
 			await projectDocs(
 				rm,
 				docs.filter((d) => d.type !== 'mark'),
 				db
 			);
-			await projectDays(rm, marks);
+			await rm
+				.table('marks')
+				.bulkPut(docs.filter((d) => d.type === 'mark' && !d._deleted).map(strip));
 		} else {
 			await projectDocs(rm, docs, db);
 		}
 		await rm.cursors.put({ db, seq });
 	});
 }
+
+const marksIn = async (rm: ReadModel) =>
+	rm.tables.some((t) => t.name === 'marks')
+		? rm.table('marks').count()
+		: (await rm.markDays.toArray()).reduce((n, d) => n + d.marks.length, 0);
 
 /** The read model alone: each page projected in one transaction, databases in parallel. */
 async function readModelOnly(dbs: string[], schema: string, name: string) {
@@ -302,13 +263,7 @@ async function readModelOnly(dbs: string[], schema: string, name: string) {
 		})
 	);
 	const ms = since(t0);
-	const marks =
-		schema === 'days'
-			? (await rm.table('marks').toArray()).reduce(
-					(a, r: { marks: unknown[] }) => a + r.marks.length,
-					0
-				)
-			: await rm.marks.count();
+	const marks = await marksIn(rm);
 	rm.close();
 	return { ms, marks };
 }
