@@ -11,7 +11,7 @@
 //    then covers exactly what has been projected.
 import { StorageError, describe } from './errors';
 import { newEventId } from './ids';
-import { initialPullKey, type Seq } from './initial-pull';
+import { freshen, initialPullKey, type Seq } from './initial-pull';
 import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
 import { openLocal, openRemote, pushOnce, type Database, type PouchDoc } from './pouch';
 import { projectDocs } from './projection';
@@ -117,7 +117,10 @@ export class LocalStore {
 
 	async #write(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
 		// Written during an initial pull: the push must start before this write.
-		if (load) load.pushFrom ??= load.localSeq;
+		if (load) {
+			await freshen(db, load);
+			load.pushFrom ??= load.localSeq;
+		}
 		let results;
 		try {
 			results = await db.bulkDocs(docs);
@@ -179,7 +182,8 @@ export class LocalStore {
 	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
 		const load = this.#initialPulls.active(dbName);
 		if (load) {
-			return load.run(() => {
+			return load.run(async () => {
+				await freshen(this.replica(dbName), load);
 				load.pushFrom ??= load.localSeq;
 				return this.#resolve(dbName, docId, keepRev);
 			});
