@@ -5,9 +5,10 @@
 // Default (`--set pull`), the initial pull's local work on pages fetched beforehand
 // (`support/client-pull-probe-entry.ts`), each experiment in a fresh context, all of them
 // interleaved run by run, against the floor measured in the same context:
-//   - the replica alone (`bulkDocs(new_edits: false)` per page), the read model alone
-//     (the app's projection per page, with the app's schema and slimmer ones), and both
-//     (serial per page, overlapped as the app does, or concurrent on the same page).
+//   - the replica alone (`bulkDocs(new_edits: false)` per page, and `writeRaw` as the
+//     initial pull now writes), the read model alone (per page, with the app's v4 schema,
+//     v3's row per mark, and other layouts), and both (serial per page, overlapped as the
+//     app does, or concurrent on the same page).
 // `--set replicator` (the study made before the initial pull existed):
 //   - pull-only replication of the two group databases into fresh replicas, in parallel
 //     as the app does, with the app's batch_size 500 / batches_limit 5 and larger batches;
@@ -69,7 +70,13 @@ interface PullProbe {
 		schema: string,
 		name: string
 	): Promise<{ ms: number; marks: number }>;
-	both(dbs: string[], prefix: string, schema: string, mode: string): Promise<{ ms: number }>;
+	both(
+		dbs: string[],
+		prefix: string,
+		schema: string,
+		mode: string,
+		raw?: boolean
+	): Promise<{ ms: number }>;
 }
 
 async function bundleProbe(entry: string): Promise<string> {
@@ -167,7 +174,7 @@ async function pullSet() {
 		(p) => callPull(p, 'replicaOnly', dbs, 'r-')
 	];
 	const replicaRaw: Experiment = [
-		"replica records written raw (the adapter's format, no PouchDB code)",
+		'replica written raw (writeRaw, as the initial pull now does)',
 		(p) => callPull(p, 'replicaRaw', dbs, 'raw-')
 	];
 	const experiments: Experiment[] = [
@@ -179,9 +186,22 @@ async function pullSet() {
 			(p) => callPull(p, 'readModelOnly', dbs, schema, `rm-${schema}`)
 		]),
 		...['serial', 'overlap', 'concurrent'].flatMap((mode) =>
-			['app', 'days'].map((schema): Experiment => [
-				`both, ${mode}, ${schema} schema`,
-				(p) => callPull(p, 'both', dbs, `b-${mode}-${schema}-`, schema, mode)
+			[
+				['v3', false],
+				['v4', false],
+				['v4', true]
+			].map(([schema, raw]): Experiment => [
+				`both, ${mode}, ${String(schema)} read model, ${raw ? 'raw' : 'bulkDocs'} replica`,
+				(p) =>
+					callPull(
+						p,
+						'both',
+						dbs,
+						`b-${mode}-${String(schema)}-${String(raw)}-`,
+						String(schema),
+						mode,
+						Boolean(raw)
+					)
 			])
 		)
 	].filter(([k]) => !opts.only || k.includes(String(opts.only)));

@@ -7,6 +7,7 @@
 import Dexie from 'dexie';
 import { openLocal, type Database, type PouchDoc } from '../../../src/lib/db/pouch';
 import { projectDocs } from '../../../src/lib/db/projection';
+import { isPlain, refresh, writeRaw } from '../../../src/lib/db/replica-fill';
 import { DERIVED_TABLES, type ReadModel } from '../../../src/lib/db/read-model';
 
 type Page = PouchDoc[];
@@ -100,7 +101,13 @@ async function floorPaged(dbs: string[], name: string) {
 const replicas = (prefix: string, dbs: string[]) =>
 	new Map(dbs.map((db) => [db, openLocal(`${prefix}${db}`)] as const));
 
+let rawReplica = false;
+
 async function writeReplica(local: Database, docs: PouchDoc[]) {
+	if (rawReplica) {
+		await writeRaw(local, docs);
+		return;
+	}
 	const res = await local.bulkDocs(docs, { new_edits: false });
 	const bad = res.find((r) => r.error);
 	if (bad) throw new Error(`replica refused ${bad.id}`);
@@ -121,60 +128,26 @@ async function replicaOnly(dbs: string[], prefix: string) {
 }
 
 /**
- * A bound, not a proposal: the replica's records written straight into its IndexedDB store
- * in the indexeddb adapter's own format (what `bulkDocs` stores for a new document with one
- * revision), one transaction per page, without PouchDB's per-document reads and code.
+ * The replica written as the app's initial pull writes it: documents with one revision
+ * straight into the adapter's store (`writeRaw`, replica-fill.ts), one transaction per page.
  */
 async function replicaRaw(dbs: string[], prefix: string) {
 	const local = replicas(prefix, dbs);
 	for (const db of local.values()) await db.info();
-	for (const db of local.values()) await db.close();
-	const idbs = new Map<string, IDBDatabase>();
-	for (const db of dbs) {
-		idbs.set(
-			db,
-			await new Promise<IDBDatabase>((resolve, reject) => {
-				const req = indexedDB.open(`_pouch_kehou-replica-${prefix}${db}`);
-				req.onsuccess = () => resolve(req.result);
-				req.onerror = () => reject(req.error);
-			})
-		);
-	}
 	const input = copies(dbs);
 	const t0 = performance.now();
 	await Promise.all(
 		dbs.map(async (db) => {
-			const idb = idbs.get(db)!;
-			let seq = 0;
 			for (const docs of input.get(db)!) {
-				const tx = idb.transaction(['docs', 'meta'], 'readwrite');
-				const store = tx.objectStore('docs');
-				for (const doc of docs) {
-					const { _id, _rev, ...data } = doc;
-					const rev = String(_rev);
-					const dash = rev.indexOf('-');
-					store.put({
-						id: _id,
-						rev,
-						rev_tree: [
-							{
-								pos: Number(rev.slice(0, dash)),
-								ids: [rev.slice(dash + 1), { status: 'available' }, []]
-							}
-						],
-						revs: { [rev]: { data, deleted: undefined } },
-						data,
-						deleted: 0,
-						seq: ++seq,
-						attachments: {}
-					});
-				}
-				tx.objectStore('meta').put({ id: 'meta', seq, doc_count: seq });
-				await txDone(tx);
+				const plain = docs.filter(isPlain);
+				if (plain.length < docs.length) throw new Error(`${db}: not every document is plain`);
+				await writeRaw(local.get(db)!, plain);
 			}
 		})
 	);
-	return { ms: since(t0) };
+	const ms = since(t0);
+	for (const db of local.values()) await refresh(db);
+	return { ms };
 }
 
 /**
@@ -274,7 +247,8 @@ async function readModelOnly(dbs: string[], schema: string, name: string) {
  * replica takes N+1 (the app's initial pull); `concurrent`: both take the same page at
  * once.
  */
-async function both(dbs: string[], prefix: string, schema: string, mode: string) {
+async function both(dbs: string[], prefix: string, schema: string, mode: string, raw = false) {
+	rawReplica = raw;
 	const local = replicas(prefix, dbs);
 	for (const db of local.values()) await db.info();
 	const rm = readModelOf(schema, `${prefix}rm`);
