@@ -90,7 +90,7 @@ export class ReadModel extends Dexie {
 		this.version(3).stores({ docs: '_id, type, [type+groupId], date, *kGroups' });
 		// v4: marks in one row per group and day, and only the indexes a screen queries (none
 		// reads documents by date alone). Each row and index entry is one more IndexedDB record,
-		// and a first sync writes a term: the read model's share of it fell about fourfold
+		// and a first sync writes a term: the read model's share of it fell about threefold
 		// (README, Benchmarks). The derived tables are emptied, so the projector rebuilds them
 		// from the replicas; an initial pull cut short cannot resume into the emptied tables.
 		this.version(4)

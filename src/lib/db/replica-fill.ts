@@ -1,8 +1,8 @@
 // The initial pull's fast path into a replica (see initial-pull.ts): documents with a single
 // revision, written straight into the replica's IndexedDB store as the indexeddb adapter
 // itself stores a new document, in one transaction per page, without the adapter's read
-// of every id and its per-document work (together about a third of the replica's cost of
-// a first sync; README, Benchmarks). Invariants:
+// of every id and its per-document work (together about a quarter of the replica's cost
+// in a first sync; README, Benchmarks). Invariants:
 //  - only a new id (the caller knows it is not in the replica; `add` refuses otherwise),
 //    one revision, not deleted, no attachments, and keys the adapter would not rename
 //    (`isPlain`); the body's indexable copy is made by the adapter's rules (`indexedCopy`);
