@@ -175,8 +175,11 @@ export class Device {
 	}
 
 	async marks(groupId = GROUP): Promise<MarkRow[]> {
-		const rows = await this.rm.marks.toArray();
-		return rows.filter((m) => m.groupId === groupId).sort((a, b) => a.id.localeCompare(b.id));
+		const days = await this.rm.markDays.toArray();
+		return days
+			.filter((d) => d.groupId === groupId)
+			.flatMap((d) => d.marks)
+			.sort((a, b) => a.id.localeCompare(b.id));
 	}
 
 	async studentIds(groupId = GROUP): Promise<string[]> {

@@ -31,6 +31,13 @@ describe('a 413 from the server', () => {
 		await device.start();
 		await device.synced();
 		const roster = await device.studentIds();
+		// Every changes feed and replication on the replica listens for its 'destroyed' event:
+		// the count with live sync running is what must be there again after the 413s.
+		const replica = device.store.replica(GROUP_DB) as unknown as {
+			listenerCount(event: string): number;
+		};
+		const listening = () => replica.listenerCount('destroyed');
+		const steady = listening();
 		device.setOnline(false);
 
 		// Two afternoons of marks for the whole class: far more than 8 KiB in one batch.
@@ -62,5 +69,7 @@ describe('a 413 from the server', () => {
 		expect(onServer.map((d) => d._id).sort()).toEqual(marks.map((m) => m._id).sort());
 		expect(device.manager.lastError).toBeNull();
 		expect(await device.store.outboxCount()).toBe(0);
+		// Each refused push ended its replication; none left a changes feed behind.
+		await expect.poll(listening).toBe(steady);
 	});
 });

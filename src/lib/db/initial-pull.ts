@@ -13,6 +13,9 @@
 //    the pull (`pushFrom`), else where the pull ended: nothing written here is skipped;
 //  - a document with a single leaf revision is written as that revision alone (no
 //    ancestors): later revisions from the server carry their history, which joins it.
+//    Most such documents (keys the adapter keeps as they are) go straight into the replica's store as the adapter
+//    would store them (replica-fill.ts); PouchDB re-reads its sequence (`freshen`) before
+//    it writes again, within the same turn;
 //    Anything else — several leaves (a conflict, deleted branches included), attachments,
 //    an id already written by this pull (it changed on the server meanwhile; writing the
 //    newer revision without its history would make a conflict the server does not have),
@@ -23,6 +26,7 @@
 //    the caller falls back to ordinary replication, which is slower but complete.
 import type { Database, PouchDoc } from './pouch';
 import { projectDocs } from './projection';
+import { canWriteRaw, isPlain, refresh, writeRaw } from './replica-fill';
 import { DERIVED_TABLES, type ReadModel } from './read-model';
 
 /** Documents per page; the probe behind this design found 1,000 a good trade. */
@@ -52,6 +56,15 @@ export interface LoadSession {
 	/** The replica's update_seq after the last page written. */
 	localSeq: Seq;
 	pushFrom?: Seq;
+	/** Raw writes (replica-fill.ts) since PouchDB last read the replica's sequence. */
+	stale?: boolean;
+}
+
+/** In a turn, before PouchDB writes to the replica or reports its sequence. */
+export async function freshen(db: Database, session: LoadSession): Promise<void> {
+	if (!session.stale) return;
+	await refresh(db);
+	session.stale = false;
 }
 
 export const initialPullKey = (db: string) => `initialPull:${db}`;
@@ -213,11 +226,13 @@ async function writeReplica(
 		written.add(row.id);
 	}
 	const withHistory = await fetchLeaves(a, full);
+	// Most documents take the fast path (replica-fill.ts); the rest go through PouchDB.
+	const raw = canWriteRaw(a.local) ? simple.filter(isPlain) : [];
+	const fast = new Set(raw);
+	const viaPouch = [...simple.filter((d) => !fast.has(d)), ...withHistory];
 	return a.session.run(async () => {
 		a.signal?.throwIfAborted();
-		const results = await a.local.bulkDocs([...simple, ...withHistory], { new_edits: false });
-		const failed = results.find((r) => r.error);
-		if (failed) throw new Error(`initial pull: ${failed.id}: ${failed.reason ?? failed.message}`);
+		if (viaPouch.length) await writePouch(a, viaPouch);
 		// What the read model must show for the others is the replica's view (its winner
 		// and the losing revisions), read back after the write.
 		const readBack = full.length
@@ -233,9 +248,30 @@ async function writeReplica(
 					return [];
 				})
 			: [];
-		a.session.localSeq = (await a.local.info()).update_seq;
+		let wroteRaw = false;
+		if (raw.length) {
+			try {
+				a.session.localSeq = await writeRaw(a.local, raw);
+				a.session.stale = wroteRaw = true;
+			} catch {
+				// Nothing was written (one transaction), e.g. an id the app wrote meanwhile:
+				// PouchDB merges what the fast path may not.
+				await writePouch(a, raw);
+			}
+		}
+		if (!wroteRaw) {
+			await freshen(a.local, a.session);
+			a.session.localSeq = (await a.local.info()).update_seq;
+		}
 		return [...simple, ...readBack];
 	});
+}
+
+async function writePouch(a: InitialPullArgs, docs: PouchDoc[]): Promise<void> {
+	await freshen(a.local, a.session);
+	const results = await a.local.bulkDocs(docs, { new_edits: false });
+	const failed = results.find((r) => r.error);
+	if (failed) throw new Error(`initial pull: ${failed.id}: ${failed.reason ?? failed.message}`);
 }
 
 /** Projects a page written to the replica; the cursor moves to the replica's seq then. */

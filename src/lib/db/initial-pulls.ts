@@ -3,10 +3,12 @@
 // pull, with the replica's projector paused and app writes taking turns with the pages.
 // Invariant: the answer for a database (where live sync starts) stays the same until
 // `settled` says live replication has written its checkpoints there.
+import { reportStorageError } from './errors';
 import {
 	HttpError,
 	NetworkError,
 	PAGE_SIZE,
+	freshen,
 	initialPull,
 	initialPullKey,
 	type InitialPullRecord,
@@ -158,6 +160,8 @@ export class InitialPulls {
 			// App writes queued behind the last page go first; then writes go straight through.
 			await load.run(async () => {
 				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
+				// PouchDB must know the replica's sequence before anything else writes to it.
+				await freshen(replica.db, load).catch(reportStorageError);
 			});
 			opts.signal?.removeEventListener('abort', onAbort);
 			await replica.resume();

@@ -2,51 +2,26 @@
 // the Dexie read model fed from them. Invariants:
 //  - every write goes to PouchDB first; the read model and outbox are updated before
 //    the write's promise resolves, so the screen shows it at once;
-//  - the read model is derived: a projector follows each replica's changes feed from a
+//  - the read model is derived: a projector (projector.ts) follows each replica from a
 //    stored cursor, so anything missed (a crash between the two writes) is caught up;
 //  - the outbox lists this device's writes the server has not confirmed; it only
 //    shrinks on evidence from the server (a push, or `_revs_diff` saying it has them);
 //  - while an initial pull fills a replica (initial-pull.ts), app writes to it and the
 //    pull's pages take turns (one lock), and the projector waits: each page's cursor
 //    then covers exactly what has been projected.
+import { StorageError, describe } from './errors';
 import { newEventId } from './ids';
-import { initialPullKey, type Seq } from './initial-pull';
+import { freshen, initialPullKey, type Seq } from './initial-pull';
 import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
-import {
-	openLocal,
-	openRemote,
-	pushOnce,
-	type ChangeRow,
-	type Database,
-	type PouchDoc
-} from './pouch';
+import { openLocal, openRemote, pushOnce, type Database, type PouchDoc } from './pouch';
 import { projectDocs } from './projection';
+import { startProjector, type Projector } from './projector';
 import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './read-model';
 
-interface Feed {
-	db: Database;
-	cancel(): void;
-	/** Stops projecting until `resume` (an initial pull projects its pages itself). */
-	suspend(): Promise<void>;
-	resume(): Promise<void>;
-	/** Resolves when the projector has processed everything queued so far. */
-	idle(): Promise<void>;
-	/** Projects whatever the replica holds beyond the cursor. */
-	catchUp(): Promise<void>;
-}
-
-export class StorageError extends Error {
-	constructor(
-		message: string,
-		override readonly cause?: unknown
-	) {
-		super(message);
-		this.name = 'StorageError';
-	}
-}
+export { StorageError, onStorageError, describe } from './errors';
 
 export class LocalStore {
-	#feeds = new Map<string, Feed>();
+	#feeds = new Map<string, Projector>();
 	readonly #initialPulls: InitialPulls;
 	#deviceId: Promise<string> | null = null;
 
@@ -116,7 +91,8 @@ export class LocalStore {
 			}
 		}
 		for (const name of dbNames) {
-			if (!this.#feeds.has(name)) this.#feeds.set(name, await this.#startFeed(name));
+			if (!this.#feeds.has(name))
+				this.#feeds.set(name, await startProjector(this.rm, name, this.openReplica(name)));
 		}
 		if (dropped) await this.rebuild();
 	}
@@ -141,7 +117,10 @@ export class LocalStore {
 
 	async #write(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
 		// Written during an initial pull: the push must start before this write.
-		if (load) load.pushFrom ??= load.localSeq;
+		if (load) {
+			await freshen(db, load);
+			load.pushFrom ??= load.localSeq;
+		}
 		let results;
 		try {
 			results = await db.bulkDocs(docs);
@@ -203,7 +182,8 @@ export class LocalStore {
 	async resolveConflict(dbName: string, docId: string, keepRev: string): Promise<void> {
 		const load = this.#initialPulls.active(dbName);
 		if (load) {
-			return load.run(() => {
+			return load.run(async () => {
+				await freshen(this.replica(dbName), load);
 				load.pushFrom ??= load.localSeq;
 				return this.#resolve(dbName, docId, keepRev);
 			});
@@ -303,7 +283,8 @@ export class LocalStore {
 		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
 			for (const t of DERIVED_TABLES) await this.rm.table(t).clear();
 		});
-		for (const name of names) this.#feeds.set(name, await this.#startFeed(name));
+		for (const name of names)
+			this.#feeds.set(name, await startProjector(this.rm, name, this.openReplica(name)));
 	}
 
 	/** Destroys every local replica and the read model's user data (keeps the device id). */
@@ -349,94 +330,10 @@ export class LocalStore {
 		this.#initialPulls.pageSize = n;
 	}
 
-	/**
-	 * Follows a replica: the live changes feed is only a signal; the projector always pages
-	 * from the stored cursor, so it never skips a change and the cursor never goes back.
-	 * The feed starts before the first catch-up so that no change falls between them.
-	 */
-	async #startFeed(name: string): Promise<Feed> {
-		const db = this.openReplica(name);
-		let queue: Promise<void> = Promise.resolve();
-		let scheduled = false;
-		let suspended = false;
-		const catchUp = () => {
-			if (!scheduled && !suspended) {
-				scheduled = true;
-				queue = queue
-					.then(async () => {
-						scheduled = false;
-						await this.#pageFrom(name, db);
-					})
-					.catch(reportStorageError);
-			}
-			return queue;
-		};
-		const changes = db.changes({ live: true, since: 'now', return_docs: false });
-		changes.on('change', () => void catchUp());
-		changes.on('error', (e: unknown) => reportStorageError(e));
-		await catchUp();
-		return {
-			db,
-			cancel: () => changes.cancel(),
-			idle: () => queue,
-			catchUp,
-			suspend: async () => {
-				suspended = true;
-				await queue;
-			},
-			resume: () => {
-				suspended = false;
-				return catchUp();
-			}
-		};
-	}
-
-	async #pageFrom(name: string, db: Database): Promise<void> {
-		let since: number | string = (await this.rm.cursors.get(name))?.seq ?? 0;
-		for (;;) {
-			const page = await db.changes({ since, limit: 500, include_docs: true, conflicts: true });
-			if (page.results.length === 0) return;
-			await this.#project(name, page.results, page.last_seq);
-			since = page.last_seq;
-		}
-	}
-
 	/** Resolves once the read model holds everything the replica holds now. */
 	async caughtUp(dbName: string): Promise<void> {
 		await this.#feeds.get(dbName)?.catchUp();
 	}
-
-	async #project(name: string, rows: ChangeRow[], seq: number | string): Promise<void> {
-		await this.rm.transaction('rw', [...DERIVED_TABLES], async () => {
-			await projectDocs(
-				this.rm,
-				rows.flatMap((row) => (row.doc ? [row.doc] : [])),
-				name
-			);
-			await this.rm.cursors.put({ db: name, seq });
-		});
-	}
-}
-
-type StorageErrorListener = (message: string) => void;
-const storageErrorListeners = new Set<StorageErrorListener>();
-
-/** IndexedDB failures (quota, a broken database) are shown, never swallowed. */
-export function onStorageError(listener: StorageErrorListener): () => void {
-	storageErrorListeners.add(listener);
-	return () => storageErrorListeners.delete(listener);
-}
-
-function reportStorageError(e: unknown) {
-	const message = describe(e);
-	console.error('kehou storage error', message);
-	for (const l of storageErrorListeners) l(message);
-}
-
-export function describe(e: unknown): string {
-	if (e instanceof Error) return e.message;
-	if (typeof e === 'object' && e && 'reason' in e) return String((e as { reason: unknown }).reason);
-	return String(e);
 }
 
 export const localStore = new LocalStore();

@@ -169,11 +169,95 @@ export interface SyncOptions {
  */
 const LONGPOLL_MS = 10_000;
 
+type FeedHook = (feed: ChangesFeed, opts: Record<string, unknown>) => void;
+const feedHooks = new WeakMap<Database, Set<FeedHook>>();
+/** Tokens (in `query_params`, see `liveChanges`) of live changes feeds that were cancelled. */
+const cancelledFeeds = new Set<string>();
+let feedCount = 0;
+const newFeedToken = () => `feed-${++feedCount}-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * The indexeddb adapter (9.0.0) never unregisters a live changes feed: its `_changes`
+ * runs behind a promise that drops the handle whose `cancel` would, so a cancelled feed
+ * stays registered and, after every write to the replica, still reads every new document
+ * (then throws the result away). Each feed we open carries a token in `query_params`
+ * (which a local adapter ignores without a filter); once its feed is cancelled, the reads
+ * it would still trigger answer "no change" without touching IndexedDB. The hooks let `liveSync` see the
+ * feeds PouchDB's replicator opens.
+ */
+function guarded(db: Database): Set<FeedHook> {
+	let hooks = feedHooks.get(db);
+	if (!hooks) {
+		const found = new Set<FeedHook>();
+		const changes = db.changes.bind(db);
+		db.changes = (opts) => {
+			const token = (opts.query_params as { kehouFeed?: unknown } | undefined)?.kehouFeed;
+			if (!opts.live && typeof token === 'string' && cancelledFeeds.has(token)) return nothing();
+			const feed = changes(opts);
+			for (const hook of found) hook(feed, opts);
+			return feed;
+		};
+		feedHooks.set(db, found);
+		hooks = found;
+	}
+	return hooks;
+}
+
+/** What a cancelled feed's leftover listener gets instead of a read: no change, at once. */
+function nothing(): ChangesFeed {
+	const result = Promise.resolve({ results: [] as ChangeRow[], last_seq: 0 });
+	const feed: ChangesFeed = {
+		on(event: string, listener: (...args: never[]) => void) {
+			if (event === 'complete') void result.then((r) => (listener as (r: unknown) => void)(r));
+			return feed;
+		},
+		cancel() {},
+		then: (ok, fail) => result.then(ok, fail)
+	};
+	return feed;
+}
+
+/** A live changes feed of a local replica that really stops listening when cancelled. */
+export function liveChanges(
+	db: Database,
+	opts: Record<string, unknown>
+): ChangesFeed & { stop(): void } {
+	guarded(db);
+	const token = newFeedToken();
+	const feed = db.changes({ ...opts, live: true, query_params: { kehouFeed: token } });
+	return Object.assign(feed, {
+		stop() {
+			cancelledFeeds.add(token);
+			feed.cancel();
+		}
+	});
+}
+
 /**
  * Two-way live replication; the caller owns retries (see src/lib/sync). Invariant: a
- * `paused` without an error means both directions have caught up at least once.
+ * `paused` without an error means both directions have caught up at least once; once the
+ * sync has ended (error, cancel), no changes feed of its push is left listening.
  */
 export function liveSync(local: Database, remote: Database, opts: SyncOptions): Replication {
+	// Besides the adapter's leak (see `guarded`), PouchDB's replicator forgets its own live
+	// feed on the source when it fails (`completeReplication` removes every listener, the
+	// feed's `cancel` hook among them). So each failed push (a 413, a dropped connection)
+	// left a feed re-reading the replica after every local write, for good. The push's feeds
+	// carry a token and are cancelled when the sync ends.
+	const token = newFeedToken();
+	const pushFeeds = new Set<ChangesFeed>();
+	const hooks = guarded(local);
+	const collect: FeedHook = (feed, o) => {
+		const t = (o.query_params as { kehouFeed?: unknown } | undefined)?.kehouFeed;
+		if (o.live && t === token) pushFeeds.add(feed);
+	};
+	hooks.add(collect);
+	const release = () => {
+		hooks.delete(collect);
+		cancelledFeeds.add(token);
+		for (const feed of pushFeeds) feed.cancel();
+		pushFeeds.clear();
+	};
 	const sync = PouchDB.sync(local, remote, {
 		live: true,
 		retry: false,
@@ -183,7 +267,12 @@ export function liveSync(local: Database, remote: Database, opts: SyncOptions): 
 		// databases than connection slots take turns (see `Slots`).
 		heartbeat: false,
 		timeout: LONGPOLL_MS,
-		...(opts.since ? { pull: { since: opts.since.pull }, push: { since: opts.since.push } } : {})
+		// The pull's query_params would go to the server: only the push carries the token.
+		pull: opts.since ? { since: opts.since.pull } : {},
+		push: {
+			query_params: { kehouFeed: token },
+			...(opts.since ? { since: opts.since.push } : {})
+		}
 	}) as Replication & {
 		push: Emitter;
 		pull: Emitter;
@@ -198,10 +287,17 @@ export function liveSync(local: Database, remote: Database, opts: SyncOptions): 
 	sync.push.on('paused', (err?: never) => void (caughtUp.push ||= !err));
 	sync.pull.on('paused', (err?: never) => void (caughtUp.pull ||= !err));
 	const emit = sync.emit.bind(sync);
-	sync.emit = (event, ...args) =>
-		event === 'paused' && !args[0] && !(caughtUp.push && caughtUp.pull)
+	sync.emit = (event, ...args) => {
+		if (event === 'error' || event === 'complete') release();
+		return event === 'paused' && !args[0] && !(caughtUp.push && caughtUp.pull)
 			? false
 			: emit(event, ...args);
+	};
+	const cancel = sync.cancel.bind(sync);
+	sync.cancel = () => {
+		cancel();
+		release();
+	};
 	return sync;
 }
 

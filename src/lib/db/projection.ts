@@ -1,7 +1,7 @@
 // Projects a replicated document into the read model. Pure with respect to its inputs:
 // the same document always yields the same rows, so replays are harmless.
 import type { PouchDoc } from './pouch';
-import type { ReadModel } from './read-model';
+import type { MarkDayRow, MarkRow, ReadModel } from './read-model';
 
 const strip = (doc: PouchDoc) => {
 	const row: Record<string, unknown> = {};
@@ -36,6 +36,7 @@ export async function projectDocs(
 		marks: new Set<string>(),
 		docs: new Set<string>()
 	};
+	// Marks go to their day's row (`markDays`), not a table of their own.
 	type Table = keyof typeof puts;
 	const put = (t: Table, key: string, row: unknown) => {
 		dels[t].delete(key);
@@ -81,10 +82,11 @@ export async function projectDocs(
 					put('docs', doc._id, { ...strip(doc), _id: doc._id, type, kGroups: groupsOf(doc) });
 		}
 	}
-	for (const t of Object.keys(puts) as Table[]) {
+	for (const t of ['students', 'groups', 'docs'] as const) {
 		if (dels[t].size) await rm.table(t).bulkDelete([...dels[t]]);
 		if (puts[t].size) await rm.table(t).bulkPut([...puts[t].values()]);
 	}
+	await writeMarks(rm, [...puts.marks.values()] as MarkRow[], dels.marks);
 	// Only rows that exist need deleting: most documents never had a conflict.
 	if (clean.size) {
 		const stale = await rm.conflicts
@@ -94,6 +96,36 @@ export async function projectDocs(
 		if (stale.length) await rm.conflicts.bulkDelete(stale);
 	}
 	if (conflicted.size) await rm.conflicts.bulkPut([...conflicted.values()] as never);
+}
+
+/** Merges marks into their days' rows (and removes deleted ones). */
+async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>) {
+	if (deleted.size) {
+		// Never happens in practice (marks are never deleted, see MarkDayRow), so a deleted
+		// mark, which names no day, is looked for in every row.
+		const days = await rm.markDays.filter((d) => d.marks.some((m) => deleted.has(m.id))).toArray();
+		for (const d of days) d.marks = d.marks.filter((m) => !deleted.has(m.id));
+		if (days.length) await rm.markDays.bulkPut(days);
+	}
+	const byDay = new Map<string, MarkRow[]>();
+	for (const m of marks) {
+		// A mark without its group or day (never valid) could be found by no screen.
+		if (typeof m.groupId !== 'string' || typeof m.date !== 'string') continue;
+		const key = JSON.stringify([m.groupId, m.date]);
+		const list = byDay.get(key);
+		if (list) list.push(m);
+		else byDay.set(key, [m]);
+	}
+	if (byDay.size === 0) return;
+	const keys = [...byDay.keys()].map((k) => JSON.parse(k) as [string, string]);
+	const existing = await rm.markDays.bulkGet(keys);
+	const rows: MarkDayRow[] = keys.map(([groupId, date], i) => {
+		const merged = new Map((existing[i]?.marks ?? []).map((m) => [m.id, m]));
+		for (const m of byDay.get(JSON.stringify([groupId, date])) ?? []) merged.set(m.id, m);
+		const list = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+		return { groupId, date, marks: list };
+	});
+	await rm.markDays.bulkPut(rows);
 }
 
 /** Every group a document concerns, for the `*kGroups` index. */

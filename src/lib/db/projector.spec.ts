@@ -1,10 +1,12 @@
 // The read model is derived from the replicas (DESIGN.md decision 1): the projector
 // catches up from its stored cursor, follows live changes, and `rebuild` reproduces it.
-import { dump, fresh, projected } from './test-setup';
+import { allMarks, dump, fresh, projected } from './test-setup';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeMark, makeStudent } from '../../../tests/fixtures/factories';
 import { LocalStore } from './local-store';
 import { openLocal, type PouchDoc } from './pouch';
+import { ReadModel } from './read-model';
+import Dexie from 'dexie';
 
 const doc = (d: object) => d as PouchDoc;
 const group = (id: string, name: string) =>
@@ -41,9 +43,7 @@ describe('projector', () => {
 		// Caught up (across more than one 500-change page) before `open` resolves.
 		expect(await rm.students.get(student.id)).toMatchObject({ name: student.name });
 		expect(await rm.groups.get('svc-3-1')).toMatchObject({ name: '三(1)班' });
-		expect(await rm.marks.where('[groupId+date]').equals(['svc-3-1', '2026-11-30']).count()).toBe(
-			620
-		);
+		expect((await rm.markDays.get(['svc-3-1', '2026-11-30']))?.marks).toHaveLength(620);
 		expect((await rm.cursors.get(db))?.seq).toBe((await replica.info()).update_seq);
 		expect(await rm.outbox.count()).toBe(0); // pulled documents are not ours to send
 
@@ -54,9 +54,10 @@ describe('projector', () => {
 		await replica.put(doc(late));
 		const g = await replica.get('group:svc-3-1');
 		await replica.put({ ...g, _deleted: true });
+		const markOf = async (id: string) => (await allMarks(rm)).find((m) => m.id === id);
 		await vi.waitFor(async () => {
 			expect(await rm.students.get(student.id)).toMatchObject({ name: '林小禾改' });
-			expect(await rm.marks.get(late.id)).toMatchObject({ status: 'late' });
+			expect(await markOf(late.id)).toMatchObject({ status: 'late' });
 			expect(await rm.groups.get('svc-3-1')).toBeUndefined();
 		});
 	});
@@ -85,7 +86,10 @@ describe('projector', () => {
 		await later.open([db]);
 
 		for (const m of missed)
-			expect(await rm.marks.get(m.id)).toMatchObject({ status: m.status, date: m.date });
+			expect((await allMarks(rm)).find((x) => x.id === m.id)).toMatchObject({
+				status: m.status,
+				date: m.date
+			});
 		expect((await rm.cursors.get(db))?.seq).toBe((await replica.info()).update_seq);
 		expect((await rm.students.get(seen.id))?.name).toBe('stale');
 	});
@@ -122,7 +126,7 @@ describe('LocalStore.rebuild', () => {
 		expect(before.marks).toHaveLength(4);
 
 		// Damage: a cleared table, an edited row, a stray row and a missing row.
-		await rm.marks.clear();
+		await rm.markDays.clear();
 		await rm.students.update(students[0].id, { name: '错误' });
 		await rm.groups.put({
 			id: 'ghost',
@@ -145,7 +149,52 @@ describe('LocalStore.rebuild', () => {
 		const next = makeMark(students[0].id, 'absent', { date: '2026-12-02' });
 		await openLocal(db).put(doc(next));
 		await vi.waitFor(async () =>
-			expect(await rm.marks.get(next.id)).toMatchObject({ status: 'absent' })
+			expect((await allMarks(rm)).find((m) => m.id === next.id)).toMatchObject({ status: 'absent' })
 		);
+	});
+});
+
+describe('read model v4', () => {
+	it('is rebuilt from the replicas when a device with the v3 tables upgrades', async () => {
+		const { rm: unused, db } = fresh();
+		unused.close();
+		const name = `${unused.name}-v3`;
+		const student = makeStudent();
+		const marks = [makeMark(student.id, 'present'), makeMark(student.id, 'late')];
+		await openLocal(db).bulkDocs([doc(student), ...marks.map(doc)]);
+		// The read model as v3 left it: marks in their own table, everything projected.
+		const v3 = new Dexie(name);
+		v3.version(1).stores({
+			students: 'id, groupId',
+			groups: 'id',
+			marks: 'id, [groupId+date], studentId',
+			outbox: 'docId, db',
+			cursors: 'db',
+			device: 'key'
+		});
+		v3.version(2).stores({ conflicts: 'docId, db' });
+		v3.version(3).stores({ docs: '_id, type, [type+groupId], date, *kGroups' });
+		await v3.table('marks').bulkPut(marks);
+		await v3.table('students').put(student);
+		await v3.table('cursors').put({ db, seq: (await openLocal(db).info()).update_seq });
+		await v3.table('device').bulkPut([
+			{ key: 'deviceId', value: 'dev-kept' },
+			{ key: `initialPull:${db}`, value: { state: 'done', remoteSeq: 9, localSeq: 3 } },
+			{ key: 'initialPull:kh-demo--g--cut', value: { state: 'loading', remoteSeq: 4, localSeq: 2 } }
+		]);
+		v3.close();
+
+		const rm = new ReadModel(name);
+		const store = new LocalStore(rm);
+		stores.push(store);
+		await store.open([db]);
+
+		expect(rm.tables.map((t) => t.name)).not.toContain('marks');
+		expect((await allMarks(rm)).map((m) => m.id)).toEqual(marks.map((m) => m.id).sort());
+		expect(await rm.students.get(student.id)).toMatchObject({ name: student.name });
+		// Device state stays, but a pull cut short cannot resume into emptied tables.
+		expect(await store.deviceId()).toBe('dev-kept');
+		expect(await store.getDevice(`initialPull:${db}`)).toMatchObject({ state: 'done' });
+		expect(await store.getDevice('initialPull:kh-demo--g--cut')).toBeUndefined();
 	});
 });

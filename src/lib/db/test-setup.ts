@@ -39,6 +39,13 @@ export async function projected(rm: ReadModelT, db: string): Promise<void> {
 	});
 }
 
+/** Every mark in the read model (from its group-day rows), oldest id first. */
+export async function allMarks(rm: ReadModelT) {
+	return (await rm.markDays.toArray())
+		.flatMap((d) => d.marks)
+		.sort((a, b) => a.id.localeCompare(b.id));
+}
+
 /** Every row of the derived tables, sorted, for whole-table comparisons. */
 export async function dump(rm: ReadModelT) {
 	const byId = <T extends { id: string }>(rows: T[]) =>
@@ -46,6 +53,6 @@ export async function dump(rm: ReadModelT) {
 	return {
 		students: byId(await rm.students.toArray()),
 		groups: byId(await rm.groups.toArray()),
-		marks: byId(await rm.marks.toArray())
+		marks: byId((await rm.markDays.toArray()).flatMap((d) => d.marks))
 	};
 }

@@ -4,10 +4,11 @@
 // write to the app's databases.
 
 export interface FirstSyncExpect {
-	/** Local PouchDB database name (as IndexedDB knows it) → documents it must hold. */
-	replicas: Record<string, number>;
-	/** Rows the read model's `marks` table must hold. */
-	marks: number;
+	/**
+	 * Each replicated database: its name (the read model's projector cursor is kept under
+	 * it), its local PouchDB database as IndexedDB knows it, and the documents it must hold.
+	 */
+	replicas: { db: string; idb: string; docs: number }[];
 	readModel: string;
 	timeoutMs: number;
 	pollMs: number;
@@ -25,34 +26,40 @@ export interface FirstSyncTimes {
 
 /**
  * Taps "sign in" (the form is filled) and polls IndexedDB until every replica holds its
- * documents, the read model holds every mark and the sync badge says synced. Counting
- * opens and closes a connection each time, so it never blocks the app's upgrades; a
+ * documents, the read model's projector has reached every replica's last sequence (it
+ * holds all they hold, whatever its tables look like) and the sync badge says synced.
+ * Each look opens and closes a connection, so it never blocks the app's upgrades; a
  * database that does not exist yet is not created (the upgrade is aborted).
  */
 export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<FirstSyncTimes> {
-	const count = (dbName: string, store: string) =>
-		new Promise<number>((resolve) => {
+	const read = <T>(dbName: string, store: string, op: (s: IDBObjectStore) => IDBRequest) =>
+		new Promise<T | undefined>((resolve) => {
 			const req = indexedDB.open(dbName);
 			req.onupgradeneeded = () => req.transaction?.abort();
-			req.onerror = () => resolve(-1);
+			req.onerror = () => resolve(undefined);
 			req.onsuccess = () => {
 				const db = req.result;
 				db.onversionchange = () => db.close();
 				if (!db.objectStoreNames.contains(store)) {
 					db.close();
-					return resolve(-1);
+					return resolve(undefined);
 				}
-				const c = db.transaction(store, 'readonly').objectStore(store).count();
-				c.onsuccess = () => {
+				const r = op(db.transaction(store, 'readonly').objectStore(store));
+				r.onsuccess = () => {
 					db.close();
-					resolve(c.result);
+					resolve(r.result as T);
 				};
-				c.onerror = () => {
+				r.onerror = () => {
 					db.close();
-					resolve(-1);
+					resolve(undefined);
 				};
 			};
 		});
+	const count = (dbName: string) => read<number>(dbName, 'docs', (s) => s.count());
+	const seqOf = async (idb: string) =>
+		Number((await read<{ seq?: number }>(idb, 'meta', (s) => s.get('meta')))?.seq ?? -1);
+	const cursorOf = async (db: string) =>
+		Number((await read<{ seq?: number }>(exp.readModel, 'cursors', (s) => s.get(db)))?.seq ?? -2);
 	const submit = document.querySelector<HTMLButtonElement>('button[type=submit]');
 	if (!submit) throw new Error('no sign-in button');
 	const t0 = performance.now();
@@ -65,21 +72,23 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		done: -1,
 		polls: 0
 	};
-	const names = Object.keys(exp.replicas);
 	while (performance.now() - t0 < exp.timeoutMs) {
 		await new Promise((r) => setTimeout(r, exp.pollMs));
 		times.polls++;
 		const now = () => Math.round(performance.now() - t0);
-		for (const name of names) {
-			if (times.replicas[name] === undefined && (await count(name, 'docs')) >= exp.replicas[name]) {
-				times.replicas[name] = now();
+		for (const r of exp.replicas) {
+			if (times.replicas[r.idb] === undefined && ((await count(r.idb)) ?? -1) >= r.docs) {
+				times.replicas[r.idb] = now();
 			}
 		}
-		if (times.allReplicas < 0 && names.every((n) => times.replicas[n] !== undefined)) {
-			times.allReplicas = now();
-		}
-		if (times.readModel < 0 && (await count(exp.readModel, 'marks')) >= exp.marks) {
-			times.readModel = now();
+		const all = exp.replicas.every((r) => times.replicas[r.idb] !== undefined);
+		if (times.allReplicas < 0 && all) times.allReplicas = now();
+		if (times.readModel < 0 && all) {
+			let projected = true;
+			for (const r of exp.replicas) {
+				if ((await cursorOf(r.db)) < (await seqOf(r.idb))) projected = false;
+			}
+			if (projected) times.readModel = now();
 		}
 		const badge = document.querySelector('[data-testid=last-sync]');
 		if (times.syncedBadge < 0 && badge?.getAttribute('data-synced') === 'yes') {
@@ -91,6 +100,23 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		}
 	}
 	throw new Error(`first sync not complete in ${exp.timeoutMs} ms: ${JSON.stringify(times)}`);
+}
+
+/** The marks the read model holds (its group-day rows), checked after the clock stopped. */
+export function readModelMarks(readModel: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const req = indexedDB.open(readModel);
+		req.onerror = () => reject(req.error);
+		req.onsuccess = () => {
+			const db = req.result;
+			const all = db.transaction('markDays', 'readonly').objectStore('markDays').getAll();
+			all.onsuccess = () => {
+				db.close();
+				resolve((all.result as { marks: unknown[] }[]).reduce((n, d) => n + d.marks.length, 0));
+			};
+			all.onerror = () => reject(all.error);
+		};
+	});
 }
 
 export interface FloorResult {
@@ -234,7 +260,7 @@ export function tapTile(args: {
 					dom,
 					frame,
 					pouch: first((e) => e.db === args.replica && e.stores.includes('docs')),
-					readModel: first((e) => e.db === args.readModel && e.stores.includes('marks'))
+					readModel: first((e) => e.db === args.readModel && e.stores.includes('markDays'))
 				});
 			});
 		});

@@ -16,7 +16,7 @@ export interface SyncProfile {
 	cpu: { script: string; ms: number }[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
 	nodes: {
 		id: number;
 		callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
@@ -115,7 +115,7 @@ function requestKind(url: string): string {
 }
 
 /** Self time by script file and, for the heaviest, by function (top 15). */
-function cpuBreakdown(profile: CpuProfile): { script: string; ms: number }[] {
+export function cpuBreakdown(profile: CpuProfile): { script: string; ms: number }[] {
 	const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
 	const self = new Map<string, number>();
 	profile.samples.forEach((id, i) => {

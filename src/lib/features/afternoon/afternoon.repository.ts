@@ -48,7 +48,7 @@ export const dayLive = (groupId: string, date: string) =>
 export async function loadDay(groupId: string, date: string): Promise<DayData> {
 	const [students, marks, concerning, terms, school] = await Promise.all([
 		readModel.students.where('groupId').equals(groupId).toArray(),
-		readModel.marks.where('[groupId+date]').equals([groupId, date]).toArray(),
+		readModel.markDays.get([groupId, date]).then((day) => day?.marks ?? []),
 		readModel.docs.where('kGroups').equals(groupId).toArray(),
 		readModel.docs.where('type').equals('term').toArray(),
 		readModel.docs.get('school')
