@@ -79,7 +79,12 @@ export async function projectDocs(
 				break;
 			default:
 				if (type)
-					put('docs', doc._id, { ...strip(doc), _id: doc._id, type, kGroups: groupsOf(doc) });
+					put('docs', doc._id, {
+						...strip(doc),
+						_id: doc._id,
+						type,
+						kGroupDays: groupDayKeys(doc, type)
+					});
 		}
 	}
 	for (const t of ['students', 'groups', 'docs'] as const) {
@@ -128,7 +133,22 @@ async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>)
 	await rm.markDays.bulkPut(rows);
 }
 
-/** Every group a document concerns, for the `*kGroups` index. */
+/** The events of one day, found by `<groupId>|<date>`; all else is `<groupId>|`. */
+const DAY_EVENTS: ReadonlySet<string> = new Set([
+	'arrival',
+	'handover',
+	'release',
+	'care-log',
+	'incident'
+]);
+
+/** The `*kGroupDays` keys of a document: each group it concerns, with its day or none. */
+export function groupDayKeys(doc: PouchDoc, type: string): string[] {
+	const day = DAY_EVENTS.has(type) && typeof doc.date === 'string' ? doc.date : '';
+	return groupsOf(doc).map((g) => `${g}|${day}`);
+}
+
+/** Every group a document concerns. */
 export function groupsOf(doc: PouchDoc): string[] {
 	const out = new Set<string>();
 	const add = (v: unknown) => {

@@ -154,6 +154,41 @@ describe('LocalStore.rebuild', () => {
 	});
 });
 
+describe('documents by group and day', () => {
+	it('keys the events of a day by their date and everything else as undated, in every group concerned', async () => {
+		const { rm, db } = fresh();
+		const replica = openLocal(db);
+		await replica.bulkDocs([
+			doc({ _id: 'release:r1', type: 'release', groupId: 'g1', date: '2026-11-30' }),
+			doc({ _id: 'release:r0', type: 'release', groupId: 'g1', date: '2026-11-27' }),
+			doc({
+				_id: 'handover:h1',
+				type: 'handover',
+				groupId: 'g1',
+				date: '2026-11-30',
+				to: { kind: 'group', groupId: 'club' }
+			}),
+			doc({ _id: 'enrollment:e1', type: 'enrollment', groupId: 'g1', effective: '2026-09-01' }),
+			doc({ _id: 'leave:l1', type: 'leave', groupIds: ['g1', 'g2'], firstDay: '2026-11-30' })
+		]);
+		const store = new LocalStore(rm);
+		stores.push(store);
+		await store.open([db]);
+
+		const ids = async (...keys: string[]) =>
+			(await rm.docs.where('kGroupDays').anyOf(keys).toArray()).map((d) => d._id).sort();
+		expect(await ids('g1|2026-11-30', 'g1|')).toEqual([
+			'enrollment:e1',
+			'handover:h1',
+			'leave:l1',
+			'release:r1'
+		]);
+		expect(await ids('club|2026-11-30', 'club|')).toEqual(['handover:h1']);
+		expect(await ids('g2|2026-11-27', 'g2|')).toEqual(['leave:l1']);
+		expect(await ids('g1|2026-11-27')).toEqual(['release:r0']);
+	});
+});
+
 describe('read model v4', () => {
 	it('is rebuilt from the replicas when a device with the v3 tables upgrades', async () => {
 		const { rm: unused, db } = fresh();

@@ -1,7 +1,7 @@
 // The Dexie read model (DESIGN.md decision 1): tables the screens query, derived from
 // the PouchDB replicas and rebuildable from them at any time, plus device-only state
 // (the `device` table) that is never replicated.
-import Dexie, { type Table } from 'dexie';
+import Dexie, { type Table, type Transaction } from 'dexie';
 import type { Group, Mark, Student } from '../domain';
 
 export type StudentRow = Omit<Student, '_rev' | '_revisions' | '_conflicts' | '_attachments'>;
@@ -22,16 +22,19 @@ export interface MarkDayRow {
 
 /**
  * Any other replicated document (term, slots, pickups, enrollments, arrivals, handovers,
- * releases, care logs, …), kept whole. `kGroups` lists every group the document concerns
- * (its own, a handover's receiver, an arrival's sender, a leave notice's groups), so that
- * a group's screen finds what was mirrored into it from elsewhere.
+ * releases, care logs, …), kept whole. `kGroupDays` has one `<groupId>|<day>` key for
+ * every group the document concerns (its own, a handover's receiver, an arrival's sender,
+ * a leave notice's groups), so that a group's screen finds what was mirrored into it from
+ * elsewhere; `<day>` is the date of a day's event (arrival, handover, release, care log,
+ * incident) and empty for everything else (`groupDayKeys`, projection.ts). A session
+ * reads its day and the undated rest, not a term of releases.
  */
 export interface DocRow {
 	_id: string;
 	type: string;
 	groupId?: string;
 	date?: string;
-	kGroups: string[];
+	kGroupDays: string[];
 	[field: string]: unknown;
 }
 
@@ -99,17 +102,29 @@ export class ReadModel extends Dexie {
 				markDays: '[groupId+date]',
 				docs: '_id, type, [type+groupId], *kGroups'
 			})
-			.upgrade(async (tx) => {
-				for (const t of DERIVED_TABLES) await tx.table(t).clear();
-				const loading = await tx
-					.table('device')
-					.where('key')
-					.startsWith('initialPull:')
-					.filter((r: DeviceRow) => (r.value as { state?: string } | null)?.state === 'loading')
-					.primaryKeys();
-				await tx.table('device').bulkDelete(loading);
-			});
+			.upgrade(rebuildDerived);
+		// v5: documents by group and day (`kGroupDays` instead of `kGroups`): a session's
+		// screen, re-read on every tap, read every document of its group — a term's releases.
+		this.version(5)
+			.stores({ docs: '_id, type, [type+groupId], *kGroupDays' })
+			.upgrade(rebuildDerived);
 	}
+}
+
+/**
+ * An upgrade that changes what derived rows hold: the derived tables are emptied and the
+ * projector rebuilds them from the replicas; an initial pull cut short cannot resume into
+ * the emptied tables, so it is forgotten (ordinary replication takes over).
+ */
+async function rebuildDerived(tx: Transaction): Promise<void> {
+	for (const t of DERIVED_TABLES) await tx.table(t).clear();
+	const loading = await tx
+		.table('device')
+		.where('key')
+		.startsWith('initialPull:')
+		.filter((r: DeviceRow) => (r.value as { state?: string } | null)?.state === 'loading')
+		.primaryKeys();
+	await tx.table('device').bulkDelete(loading);
 }
 
 /** Tables derived from replicas: cleared on rebuild; `device` and `outbox` are not. */

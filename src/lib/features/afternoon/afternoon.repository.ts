@@ -49,7 +49,11 @@ export async function loadDay(groupId: string, date: string): Promise<DayData> {
 	const [students, marks, concerning, terms, school] = await Promise.all([
 		readModel.students.where('groupId').equals(groupId).toArray(),
 		readModel.markDays.get([groupId, date]).then((day) => day?.marks ?? []),
-		readModel.docs.where('kGroups').equals(groupId).toArray(),
+		// The day's events and the group's undated documents, not a term of releases.
+		readModel.docs
+			.where('kGroupDays')
+			.anyOf([`${groupId}|${date}`, `${groupId}|`])
+			.toArray(),
 		readModel.docs.where('type').equals('term').toArray(),
 		readModel.docs.get('school')
 	]);
