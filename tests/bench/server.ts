@@ -14,7 +14,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { Client, mark, signIn } from '../../sync-server/test-helpers';
 import { Storage, type Doc } from '../../sync-server/storage';
 import { hashPassword } from '../../sync-server/users';
 import type { TabletResult, TabletSpec, WorkerConfig } from './server-tablets';
+import { percentile } from './support/stats';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PEER_DIR = process.env.KEHOU_BENCH_PEER_DIR ?? join(tmpdir(), 'kehou-bench-peer');
@@ -32,6 +33,9 @@ const GROUP_DB = `kh-${SCHOOL}--g--{group}`;
 const AFTERNOON = 91;
 const SCHOOL_DOCS = 500;
 const PASSWORD = 'bench-password';
+const SERVER_MAIN = join(ROOT, 'build-server/main.js');
+/** Node flags our server runs with, as in `npm start`. */
+const SERVER_NODE_FLAGS: string[] = [];
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const { values: opts } = parseArgs({
@@ -44,7 +48,10 @@ const { values: opts } = parseArgs({
 		'cpu-prof': { type: 'string' }
 	}
 });
-const BURSTS = opts.tablets.split(',').map(Number);
+const BURSTS = opts.tablets
+	.split(',')
+	.map(Number)
+	.filter((n) => n > 0);
 const STEADY_N = Number(opts['steady-tablets']);
 const SPREAD_MS = opts.quick ? 20_000 : 60_000;
 const WORKERS = Number(opts.workers);
@@ -133,8 +140,8 @@ async function startKehou(dataDir: string, n: number): Promise<Running> {
 	await storage.close();
 
 	const prof = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
-	const main = join(ROOT, 'sync-server/main.ts');
-	const child = spawn(process.execPath, [...prof, '--import', 'tsx', main], {
+	// The bundle `npm start` runs (built once per benchmark run), not TypeScript through tsx.
+	const child = spawn(process.execPath, [...prof, ...SERVER_NODE_FLAGS, SERVER_MAIN], {
 		env: {
 			...process.env,
 			KEHOU_PORT: '0',
@@ -330,7 +337,8 @@ async function measure(
 			row.p50 = pct(ms, 50);
 			row.p95 = pct(ms, 95);
 		}
-		console.log(`  ${target} ${row.workload}: ${JSON.stringify(round(row))}`);
+		console.log(`  ${target} ${row.workload}: ${JSON.stringify(round(row))} load ${load()}`);
+		printRequests(w.results);
 		return row;
 	} finally {
 		await server.stop();
@@ -362,6 +370,34 @@ async function ceiling(n: number): Promise<number> {
 	return (n * (AFTERNOON + SCHOOL_DOCS)) / s;
 }
 
+const load = () =>
+	loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ');
+
+/**
+ * The requests a tablet's cycle made, by kind: how many per cycle and how long each took
+ * to its whole body (client side: the server's time, the network and the client's wait).
+ */
+function printRequests(results: TabletResult[]): void {
+	const byKind = new Map<string, number[]>();
+	for (const r of results) {
+		for (const q of r.requests) {
+			let list = byKind.get(q.kind);
+			if (!list) byKind.set(q.kind, (list = []));
+			list.push(q.ms);
+		}
+	}
+	const perCycle = results.reduce((s, r) => s + r.requests.length, 0) / results.length;
+	console.log(`    requests per cycle: ${perCycle.toFixed(1)}`);
+	const kinds = [...byKind].sort((a, b) => b[1].length - a[1].length);
+	for (const [kind, ms] of kinds) {
+		console.log(
+			`    ${(ms.length / results.length).toFixed(2).padStart(5)} × ${kind.padEnd(48)} p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms`
+		);
+	}
+}
+
 function round(r: Row) {
 	const f = (x: number | undefined, d = 1) => (x === undefined ? undefined : Number(x.toFixed(d)));
 	return {
@@ -378,8 +414,9 @@ function round(r: Row) {
 async function benchMain(): Promise<void> {
 	const withPeer = !opts['no-peer'];
 	if (withPeer) ensurePeer();
+	execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
 	console.log(
-		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}`
+		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}, load average ${load()}`
 	);
 	const rows: Row[] = [];
 	const targets = withPeer ? (['kehou', 'pouchdb-server'] as const) : (['kehou'] as const);
@@ -438,6 +475,7 @@ async function benchMain(): Promise<void> {
 	console.log(
 		`  resident < 200 MB: ${maxMb < 200 ? 'met' : 'NOT met'} (peak ${maxMb.toFixed(0)} MB)`
 	);
+	console.log(`Load average at the end: ${load()}`);
 }
 
 await benchMain();
