@@ -9,7 +9,15 @@ import { FeedSlots } from './couch-changes';
 import { WorkQueue } from './work-queue';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
-import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
+import {
+	applyCors,
+	CouchError,
+	DEFAULT_BODY_TIMEOUT_MS,
+	securityHeaders,
+	sendError,
+	setBodyTimeout,
+	toCouchError
+} from './http-util';
 import { configureMirrors, type Mirrors } from './mirrors';
 import { contentSecurityPolicy, createStaticHandler } from './static-files';
 import { Storage, type StorageOptions } from './storage';
@@ -36,6 +44,10 @@ export interface SyncServerOptions {
 	allowedOrigins?: readonly string[];
 	/** How long `close` waits for requests in flight (writes) before cutting them (ms). */
 	shutdownGraceMs?: number;
+	/** Longest pause while a request body arrives before 408 and closing (ms; default 10 s). */
+	bodyTimeoutMs?: number;
+	/** `_bulk_docs`/`_bulk_get`/`_revs_diff` served at once (default `KEHOU_HEAVY_REQUESTS`, 8). */
+	heavyRequests?: number;
 }
 
 export interface StartupInfo {
@@ -53,6 +65,8 @@ export interface SyncServer {
 	createUser(input: NewUser): Promise<User>;
 	readonly storage: Storage;
 	readonly logger: Logger;
+	/** Heavy requests holding a slot and waiting for one (work-queue.ts). */
+	heavyLoad(): { running: number; waiting: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -115,7 +129,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				longpollMaxMs: opts.longpollMaxMs ?? 60_000,
 				closing: closing.signal,
 				feedSlots: new FeedSlots(),
-				work: new WorkQueue(HEAVY_REQUESTS),
+				work: new WorkQueue(opts.heavyRequests ?? HEAVY_REQUESTS),
 				version: process.env.npm_package_version ?? '0.1.0'
 			};
 			mirrors = configureMirrors(storage, (err, db) =>
@@ -151,6 +165,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			);
 		});
 		for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+		setBodyTimeout(req, opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
 		try {
 			if (applyCors(req, res, opts.allowedOrigins ?? [])) return;
 			if (closing.signal.aborted) {
@@ -196,6 +211,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 		storage,
 		logger,
 		init,
+		heavyLoad: () => ctx?.work.load ?? { running: 0, waiting: 0 },
 		createUser: async (input) => {
 			await init();
 			return createUser(storage.system, input);
