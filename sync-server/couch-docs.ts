@@ -7,6 +7,7 @@
 // to the writer has reached the other side too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { judgeWrites, type DbAccess } from './access';
+import { countPassesOver } from './couch-db';
 import {
 	bulkGetResults,
 	openRevs,
@@ -16,7 +17,7 @@ import {
 	wantsMultipart
 } from './couch-revs';
 import { REV, checkDoc, checkDocId } from './couch-validate';
-import { mirrorsOf } from './mirrors';
+import { mirrorsOf, type WrittenBatch } from './mirrors';
 import {
 	CouchError,
 	Query,
@@ -70,13 +71,21 @@ export async function writeDocs(
 	const { storage, access } = ctx;
 	const db = storage.db(access.name);
 	const dbOf = (name: string) => storage.db(name);
-	let stored = false;
+	let stored: WrittenBatch | null = null;
 	const replies = await storage.withWriteLock(access.name, async () => {
 		const verdicts = await judgeWrites(access, db, docs, newEdits, dbOf);
 		const accepted = docs.filter((_d, i) => verdicts[i].ok);
-		const written = accepted.length ? await db.bulkDocs(accepted, { new_edits: newEdits }) : [];
-		if (accepted.length) storage.notify(access.name);
-		stored = accepted.length > 0;
+		let written: WriteResult[] = [];
+		if (accepted.length) {
+			// Sequences around the write, under the lock: the mirrors' pass may skip re-reading it.
+			const from = (await db.info()).update_seq;
+			written = await db.bulkDocs(accepted, { new_edits: newEdits });
+			const to = (await db.info()).update_seq;
+			storage.notify(access.name);
+			stored = { from, to, ids: accepted.map((d) => d._id ?? '') };
+			const deletions = accepted.some((d) => d._deleted === true);
+			countPassesOver(db, from, to, stored.ids, deletions);
+		}
 		const replies: BulkReply[] = [];
 		let w = 0;
 		docs.forEach((d, i) => {
@@ -97,7 +106,7 @@ export async function writeDocs(
 	});
 	// Outside the lock: copying takes the mirrors' locks, never the other way round.
 	if (stored && access.ref) {
-		await mirrorsOf(storage).afterWrite(access.name);
+		await mirrorsOf(storage).afterWrite(access.name, stored);
 	}
 	return replies;
 }
@@ -175,15 +184,13 @@ async function addPossibleAncestors(
 	db: PouchDatabase,
 	diff: Record<string, { missing: string[]; possible_ancestors?: string[] }>
 ): Promise<void> {
-	const ids = Object.keys(diff);
-	if (ids.length === 0) return;
-	const rows = (
-		(await db.allDocs({ keys: ids })) as { rows: Array<{ key: string; error?: string }> }
-	).rows;
-	const existing = rows.filter((r) => !r.error).map((r) => r.key);
 	await Promise.all(
-		existing.map(async (id) => {
-			const leaves = (await db.get(id, { open_revs: 'all' })) as unknown as Array<{ ok?: Doc }>;
+		Object.keys(diff).map(async (id) => {
+			// An unknown document answers 404 after one read: nothing to list.
+			const leaves = (await db.get(id, { open_revs: 'all' }).catch((e: { status?: number }) => {
+				if (e?.status === 404) return [];
+				throw e;
+			})) as unknown as Array<{ ok?: Doc }>;
 			const maxMissing = Math.max(...diff[id].missing.map(pos));
 			const ancestors = leaves
 				.map((l) => l.ok?._rev)
