@@ -115,6 +115,37 @@ describe('the mirrors’ checkpoint', () => {
 	});
 });
 
+describe('ids a _revs_diff found unknown', () => {
+	it('are trusted only while nothing was written since', async () => {
+		const cookie = await signIn(s.url, 'teacher', 'kehou-teacher');
+		const m = mark({ groupId: 'svc-3-1', studentId: FIRST_STUDENT });
+		const first = { ...m, _rev: '1-aaaa', _revisions: { start: 1, ids: ['aaaa'] } };
+		const other = { ...m, _rev: '1-bbbb', _revisions: { start: 1, ids: ['bbbb'] } };
+		const diff = await call(s.url, `/${TEACHER_DB}/_revs_diff`, {
+			cookie,
+			body: { [m._id!]: ['1-aaaa', '1-bbbb'] }
+		});
+		expect(diff.body).toEqual({ [m._id!]: { missing: ['1-aaaa', '1-bbbb'] } });
+		const push = (doc: Doc) =>
+			call(s.url, `/${TEACHER_DB}/_bulk_docs`, {
+				cookie,
+				body: { docs: [doc], new_edits: false }
+			});
+		expect((await push(first)).body).toEqual([]);
+		// The event exists now: a second first revision is refused, not taken for new.
+		expect((await push(other)).body).toEqual([
+			expect.objectContaining({ id: m._id, error: 'forbidden' })
+		]);
+		const again = await call(s.url, `/${TEACHER_DB}/_revs_diff`, {
+			cookie,
+			body: { [m._id!]: ['1-aaaa', '2-cccc'] }
+		});
+		expect(again.body).toEqual({
+			[m._id!]: { missing: ['2-cccc'], possible_ancestors: ['1-aaaa'] }
+		});
+	});
+});
+
 describe('documents kept by the system database', () => {
 	function store() {
 		const dir = mkdtempSync(join(tmpdir(), 'kehou-doc-cache-'));

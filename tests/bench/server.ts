@@ -246,6 +246,8 @@ interface Workload {
 	wallMs: number;
 	results: TabletResult[];
 	cpuS: number;
+	/** CPU of the tablet processes over the workload (they share the machine's cores). */
+	tabletCpuS: number;
 	peakMb: number;
 }
 
@@ -280,18 +282,21 @@ async function runTablets(server: Running, mode: 'burst' | 'steady', n: number):
 	const next = async (w: (typeof workers)[number]) => {
 		const { value, done } = await w.lines.next();
 		if (done) throw new Error('a tablet process ended early');
-		return JSON.parse(value) as { ready?: boolean; results?: TabletResult[] };
+		return JSON.parse(value) as { ready?: boolean; results?: TabletResult[]; cpuS?: number };
 	};
 	for (const w of workers) await next(w);
 	resetPeak(server.pid);
 	const cpu0 = cpuSeconds(server.pid);
 	const go = Date.now() + 200;
 	for (const w of workers) w.child.stdin!.end(JSON.stringify({ go }) + '\n');
-	const results = (await Promise.all(workers.map(next))).flatMap((m) => m.results ?? []);
+	const messages = await Promise.all(workers.map(next));
 	const wallMs = Date.now() - go;
 	const cpuS = cpuSeconds(server.pid) - cpu0;
+	const results = messages.flatMap((m) => m.results ?? []);
+	// Each tablet process reports its own CPU over the workload (it exits right after).
+	const tabletCpuS = messages.reduce((sum, m) => sum + (m.cpuS ?? 0), 0);
 	for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-	return { wallMs, results, cpuS, peakMb: peakMb(server.pid) };
+	return { wallMs, results, cpuS, tabletCpuS, peakMb: peakMb(server.pid) };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -307,6 +312,7 @@ interface Row {
 	p50?: number;
 	p95?: number;
 	cpuS: number;
+	tabletCpuS: number;
 	peakMb: number;
 	errors: number;
 }
@@ -328,6 +334,7 @@ async function measure(
 			workload: `${mode} ${n}`,
 			wallS: w.wallMs / 1000,
 			cpuS: w.cpuS,
+			tabletCpuS: w.tabletCpuS,
 			peakMb: w.peakMb,
 			errors: errors.length
 		};
@@ -407,6 +414,7 @@ function round(r: Row) {
 		p50: f(r.p50, 0),
 		p95: f(r.p95, 0),
 		cpuS: f(r.cpuS, 2),
+		tabletCpuS: f(r.tabletCpuS, 2),
 		peakMb: f(r.peakMb, 0)
 	};
 }
@@ -433,9 +441,9 @@ async function benchMain(): Promise<void> {
 	const ratio = (a: number | undefined, b: number | undefined) =>
 		a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
 	console.log(
-		'\n| workload | server | wall s | docs/s | p50 ms | p95 ms | CPU s | peak MB | vs peer (docs/s · p95 · CPU · MB) | errors |'
+		'\n| workload | server | wall s | docs/s | p50 ms | p95 ms | CPU s | tablets CPU s | peak MB | vs peer (docs/s · p95 · CPU · MB) | errors |'
 	);
-	console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+	console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 	for (const r of rows) {
 		const p = peerOf(r);
 		const x = round(r);
@@ -449,7 +457,7 @@ async function benchMain(): Promise<void> {
 					].join(' · ')
 				: '';
 		console.log(
-			`| ${r.workload} | ${r.target} | ${x.wallS} | ${x.docsPerS ?? '–'} | ${x.p50 ?? '–'} | ${x.p95 ?? '–'} | ${x.cpuS} | ${x.peakMb} | ${vs} | ${r.errors} |`
+			`| ${r.workload} | ${r.target} | ${x.wallS} | ${x.docsPerS ?? '–'} | ${x.p50 ?? '–'} | ${x.p95 ?? '–'} | ${x.cpuS} | ${x.tabletCpuS} | ${x.peakMb} | ${vs} | ${r.errors} |`
 		);
 	}
 	console.log('\nTargets:');
