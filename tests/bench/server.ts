@@ -34,8 +34,10 @@ const AFTERNOON = 91;
 const SCHOOL_DOCS = 500;
 const PASSWORD = 'bench-password';
 const SERVER_MAIN = join(ROOT, 'build-server/main.js');
-/** Node flags our server runs with, as in `npm start`. */
-const SERVER_NODE_FLAGS: string[] = [];
+/** Node flags our server runs with, as in `npm start` (`KEHOU_BENCH_NODE_FLAGS` to try others). */
+const SERVER_NODE_FLAGS = (process.env.KEHOU_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4')
+	.split(' ')
+	.filter(Boolean);
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const { values: opts } = parseArgs({
