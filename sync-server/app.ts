@@ -259,7 +259,11 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			await mirrors?.repaired.catch(() => undefined);
 			await storage.close();
 			clearInterval(flusher);
-			destination?.flushSync();
+			try {
+				destination?.flushSync();
+			} catch {
+				// stdout already closed: the last lines are lost, nothing else to do.
+			}
 		}
 	};
 }

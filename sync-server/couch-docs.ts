@@ -208,7 +208,8 @@ async function diffRevs(db: PouchDatabase, req: Record<string, string[]>): Promi
 	for (const id of ids) {
 		const leaves = leavesOf.get(id);
 		if (!leaves) {
-			diff[id] = { missing: [...req[id]] };
+			// As PouchDB's revsDiff: an id asked about no revision is not listed.
+			if (req[id].length) diff[id] = { missing: [...req[id]] };
 			continue;
 		}
 		const found = judged[id];
