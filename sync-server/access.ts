@@ -82,10 +82,49 @@ export function storedStateOf(db: PouchDatabase): StoredState {
 }
 
 /**
- * `StoredState` for a batch of incoming documents, read in two requests: which ids exist
- * (`allDocs({keys})`, deleted ones too), and, for replication (`newEdits: false`), which
- * of their revisions are stored (`revsDiff` of the ids that exist — a revision of an id
- * that does not exist is not stored). Types (deletions only) are read per document.
+ * Ids a read found unknown, with the update sequence the database had throughout that read:
+ * while the sequence is still the same, nothing was written, so they are still unknown.
+ * `_revs_diff` records them; the `_bulk_docs` that a replicator sends next then need not
+ * read them again (a push of 91 new documents: 91 reads fewer).
+ */
+const unknownIds = new WeakMap<PouchDatabase, { seq: number | string; ids: Set<string> }>();
+
+export function noteUnknownIds(db: PouchDatabase, seq: number | string, ids: string[]): void {
+	unknownIds.set(db, { seq, ids: new Set(ids) });
+}
+
+/**
+ * Which of `ids` are stored, with any revision, deleted or not: one `get` each (a missing
+ * document costs one LevelDB read; PouchDB's `allDocs({keys})` opens an iterator per key,
+ * which cost a 91-document push about twice as much), none for ids `noteUnknownIds` holds
+ * at the current sequence.
+ */
+export async function storedIds(db: PouchDatabase, ids: Iterable<string>): Promise<Set<string>> {
+	const found = new Set<string>();
+	const noted = unknownIds.get(db);
+	const known = noted && noted.seq === (await db.info()).update_seq ? noted.ids : new Set<string>();
+	await Promise.all(
+		[...ids]
+			.filter((id) => !known.has(id))
+			.map((id) =>
+				db.get(id).then(
+					() => found.add(id),
+					(e: { status?: number; reason?: string }) => {
+						// A deleted document answers 404 `deleted`, an unknown one 404 `missing`.
+						if (e?.status === 404 && e.reason === 'deleted') found.add(id);
+						else if (e?.status !== 404) throw e;
+					}
+				)
+			)
+	);
+	return found;
+}
+
+/**
+ * `StoredState` for a batch of incoming documents, read in two steps: which ids exist
+ * (`storedIds`, deleted ones too), and, for replication (`newEdits: false`), which of
+ * their revisions are stored (`revsDiff` of the ids that exist — a revision of an id that
+ * does not exist is not stored). Types (deletions only) are read per document.
  */
 export async function storedStateFor(
 	db: PouchDatabase,
@@ -103,13 +142,7 @@ export async function storedStateFor(
 		}
 		revsOf.set(id, revs);
 	}
-	const existing = new Set<string>();
-	if (revsOf.size) {
-		const { rows } = (await db.allDocs({ keys: [...revsOf.keys()] })) as {
-			rows: Array<{ key: string; error?: string }>;
-		};
-		for (const r of rows) if (!r.error) existing.add(r.key);
-	}
+	const existing = await storedIds(db, revsOf.keys());
 	const query: Record<string, string[]> = {};
 	for (const id of existing) {
 		const revs = revsOf.get(id)!;

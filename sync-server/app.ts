@@ -10,7 +10,15 @@ import { FeedSlots } from './couch-changes';
 import { WorkQueue } from './work-queue';
 import { routeApi, type ApiContext } from './couch-routes';
 import { seedDemo, type DemoAccount } from './demo';
-import { applyCors, CouchError, securityHeaders, sendError, toCouchError } from './http-util';
+import {
+	applyCors,
+	CouchError,
+	DEFAULT_BODY_TIMEOUT_MS,
+	securityHeaders,
+	sendError,
+	setBodyTimeout,
+	toCouchError
+} from './http-util';
 import { configureMirrors, type Mirrors } from './mirrors';
 import { contentSecurityPolicy, createStaticHandler } from './static-files';
 import { Storage, type StorageOptions } from './storage';
@@ -37,6 +45,10 @@ export interface SyncServerOptions {
 	allowedOrigins?: readonly string[];
 	/** How long `close` waits for requests in flight (writes) before cutting them (ms). */
 	shutdownGraceMs?: number;
+	/** Longest pause while a request body arrives before 408 and closing (ms; default 10 s). */
+	bodyTimeoutMs?: number;
+	/** `_bulk_docs`/`_bulk_get`/`_revs_diff` served at once (default `KEHOU_HEAVY_REQUESTS`, 8). */
+	heavyRequests?: number;
 }
 
 export interface StartupInfo {
@@ -54,6 +66,8 @@ export interface SyncServer {
 	createUser(input: NewUser): Promise<User>;
 	readonly storage: Storage;
 	readonly logger: Logger;
+	/** Heavy requests holding a slot and waiting for one (work-queue.ts). */
+	heavyLoad(): { running: number; waiting: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -84,7 +98,15 @@ export function logPath(pathname: string): string {
 }
 
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
-	const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'kehou-sync' } });
+	const level = opts.logLevel ?? 'info';
+	// One line per request: written to stdout in blocks of 4 KB (flushed every second and at
+	// close), not one write(2) each — a sync cycle makes ~17 requests, and synchronous
+	// writes to a slow reader's pipe took a tenth of the server's CPU in the benchmark.
+	const destination =
+		level === 'silent' ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+	const logger = pino({ level, base: { service: 'kehou-sync' } }, destination);
+	const flusher = destination ? setInterval(() => destination.flush(), 1000) : undefined;
+	flusher?.unref();
 	const storage = new Storage(opts.dataDir, opts.storage);
 	const authOptions = { ...DEFAULT_AUTH, ...opts.auth };
 	let auth: Auth | null = null;
@@ -118,7 +140,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 				longpollMaxMs: opts.longpollMaxMs ?? 60_000,
 				closing: closing.signal,
 				feedSlots: new FeedSlots(),
-				work: new WorkQueue(HEAVY_REQUESTS),
+				work: new WorkQueue(opts.heavyRequests ?? HEAVY_REQUESTS),
 				version: process.env.npm_package_version ?? '0.1.0'
 			};
 			mirrors = configureMirrors(storage, (err, db) =>
@@ -154,6 +176,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			);
 		});
 		for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+		setBodyTimeout(req, opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
 		try {
 			if (applyCors(req, res, opts.allowedOrigins ?? [])) return;
 			if (closing.signal.aborted) {
@@ -199,6 +222,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 		storage,
 		logger,
 		init,
+		heavyLoad: () => ctx?.work.load ?? { running: 0, waiting: 0 },
 		createUser: async (input) => {
 			await init();
 			return createUser(storage.system, input);
@@ -237,6 +261,12 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 			mirrors?.close();
 			await mirrors?.repaired.catch(() => undefined);
 			await storage.close();
+			clearInterval(flusher);
+			try {
+				destination?.flushSync();
+			} catch {
+				// stdout already closed: the last lines are lost, nothing else to do.
+			}
 		}
 	};
 }

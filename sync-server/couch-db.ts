@@ -56,6 +56,8 @@ async function countDeleted(db: PouchDatabase): Promise<number> {
 	if (typeof updateSeq === 'number' && typeof cached.seq === 'number' && updateSeq < cached.seq) {
 		cached = { seq: 0, deleted: new Set<string>() };
 	}
+	// Nothing written since the last count: the feed need not be opened (integer sequences).
+	if (typeof updateSeq === 'number' && updateSeq === cached.seq) return cached.deleted.size;
 	const changes = (await db.changes({ since: cached.seq, return_docs: true })) as {
 		results: Array<{ id: string; deleted?: boolean }>;
 		last_seq: number | string;
@@ -67,6 +69,28 @@ async function countDeleted(db: PouchDatabase): Promise<number> {
 	cached.seq = changes.last_seq;
 	deletedCounts.set(db, cached);
 	return cached.deleted.size;
+}
+
+/**
+ * Keeps the deleted count over a write without reading the feed back: called under the
+ * database's write lock with the sequences read around the write (integer sequences: the
+ * LevelDB store, which this process alone writes, every sequence-moving write under that
+ * lock), so (from, to] is this write alone. A write without deletions can only add live
+ * leaves, which win over deleted ones: no id outside the deleted set becomes deleted, so
+ * when none of its ids is in the set, the set stays as it is. Otherwise the next count
+ * reads the feed as before.
+ */
+export function countPassesOver(
+	db: PouchDatabase,
+	from: number | string,
+	to: number | string,
+	ids: string[],
+	deletions: boolean
+): void {
+	const cached = deletedCounts.get(db);
+	if (!cached || cached.seq !== from || typeof to !== 'number' || deletions) return;
+	if (ids.some((id) => cached.deleted.has(id))) return;
+	cached.seq = to;
 }
 
 function folderSize(dir: string): number {

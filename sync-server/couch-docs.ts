@@ -6,7 +6,8 @@
 // changed is copied into its mirrors (mirrors.ts) before the reply, so a push acknowledged
 // to the writer has reached the other side too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { judgeWrites, type DbAccess } from './access';
+import { judgeWrites, noteUnknownIds, type DbAccess } from './access';
+import { countPassesOver } from './couch-db';
 import {
 	bulkGetResults,
 	openRevs,
@@ -16,7 +17,7 @@ import {
 	wantsMultipart
 } from './couch-revs';
 import { REV, checkDoc, checkDocId } from './couch-validate';
-import { mirrorsOf } from './mirrors';
+import { mirrorsOf, type WrittenBatch } from './mirrors';
 import {
 	CouchError,
 	Query,
@@ -70,13 +71,21 @@ export async function writeDocs(
 	const { storage, access } = ctx;
 	const db = storage.db(access.name);
 	const dbOf = (name: string) => storage.db(name);
-	let stored = false;
+	let stored: WrittenBatch | null = null;
 	const replies = await storage.withWriteLock(access.name, async () => {
 		const verdicts = await judgeWrites(access, db, docs, newEdits, dbOf);
 		const accepted = docs.filter((_d, i) => verdicts[i].ok);
-		const written = accepted.length ? await db.bulkDocs(accepted, { new_edits: newEdits }) : [];
-		if (accepted.length) storage.notify(access.name);
-		stored = accepted.length > 0;
+		let written: WriteResult[] = [];
+		if (accepted.length) {
+			// Sequences around the write, under the lock: the mirrors' pass may skip re-reading it.
+			const from = (await db.info()).update_seq;
+			written = await db.bulkDocs(accepted, { new_edits: newEdits });
+			const to = (await db.info()).update_seq;
+			storage.notify(access.name);
+			stored = { from, to, ids: accepted.map((d) => d._id ?? '') };
+			const deletions = accepted.some((d) => d._deleted === true);
+			countPassesOver(db, from, to, stored.ids, deletions);
+		}
 		const replies: BulkReply[] = [];
 		let w = 0;
 		docs.forEach((d, i) => {
@@ -97,7 +106,7 @@ export async function writeDocs(
 	});
 	// Outside the lock: copying takes the mirrors' locks, never the other way round.
 	if (stored && access.ref) {
-		await mirrorsOf(storage).afterWrite(access.name);
+		await mirrorsOf(storage).afterWrite(access.name, stored);
 	}
 	return replies;
 }
@@ -160,37 +169,61 @@ export async function revsDiff(ctx: DocRouteContext): Promise<void> {
 		}
 	}
 	const db = ctx.storage.db(ctx.access.name);
-	const diff = await db.revsDiff(body as Record<string, string[]>);
-	await addPossibleAncestors(db, diff);
-	sendJson(ctx.res, 200, diff);
+	sendJson(ctx.res, 200, await diffRevs(db, body as Record<string, string[]>));
 }
 
 const pos = (rev: string) => parseInt(rev, 10);
 
+type RevsDiff = Record<string, { missing: string[]; possible_ancestors?: string[] }>;
+
 /**
- * CouchDB lists, beside each missing revision, the stored leaves of a lower generation
- * (`possible_ancestors`), so a replicator can send attachments since them.
+ * `_revs_diff` as CouchDB answers it: per id the revisions not stored, and beside them the
+ * stored leaves of a lower generation (`possible_ancestors`), so a replicator can send
+ * attachments since them. Each id's leaves are read first (an unknown document: one read,
+ * all its revisions missing); PouchDB's `revsDiff` then judges only ids that exist. The
+ * unknown ids are noted for the `_bulk_docs` that follows (access.ts `noteUnknownIds`).
  */
-async function addPossibleAncestors(
-	db: PouchDatabase,
-	diff: Record<string, { missing: string[]; possible_ancestors?: string[] }>
-): Promise<void> {
-	const ids = Object.keys(diff);
-	if (ids.length === 0) return;
-	const rows = (
-		(await db.allDocs({ keys: ids })) as { rows: Array<{ key: string; error?: string }> }
-	).rows;
-	const existing = rows.filter((r) => !r.error).map((r) => r.key);
+async function diffRevs(db: PouchDatabase, req: Record<string, string[]>): Promise<RevsDiff> {
+	const ids = Object.keys(req);
+	if (ids.length === 0) return {};
+	const seq = (await db.info()).update_seq;
+	const leavesOf = new Map<string, Array<{ ok?: Doc }>>();
 	await Promise.all(
-		existing.map(async (id) => {
-			const leaves = (await db.get(id, { open_revs: 'all' })) as unknown as Array<{ ok?: Doc }>;
-			const maxMissing = Math.max(...diff[id].missing.map(pos));
-			const ancestors = leaves
-				.map((l) => l.ok?._rev)
-				.filter((r): r is string => !!r && pos(r) < maxMissing);
-			if (ancestors.length) diff[id].possible_ancestors = ancestors;
+		ids.map(async (id) => {
+			const leaves = await db.get(id, { open_revs: 'all' }).catch((e: { status?: number }) => {
+				if (e?.status === 404) return null;
+				throw e;
+			});
+			if (leaves && (leaves as unknown[]).length) {
+				leavesOf.set(id, leaves as unknown as Array<{ ok?: Doc }>);
+			}
 		})
 	);
+	const unknown = ids.filter((id) => !leavesOf.has(id));
+	if (unknown.length && (await db.info()).update_seq === seq) noteUnknownIds(db, seq, unknown);
+	const existing: Record<string, string[]> = {};
+	for (const id of leavesOf.keys()) existing[id] = req[id];
+	const judged = leavesOf.size ? await db.revsDiff(existing) : {};
+	const diff: RevsDiff = {};
+	for (const id of ids) {
+		const leaves = leavesOf.get(id);
+		if (!leaves) {
+			// As PouchDB's revsDiff: an id asked about no revision is not listed.
+			if (req[id].length) diff[id] = { missing: [...req[id]] };
+			continue;
+		}
+		const found = judged[id];
+		if (!found?.missing.length) continue;
+		const maxMissing = Math.max(...found.missing.map(pos));
+		const ancestors = leaves
+			.map((l) => l.ok?._rev)
+			.filter((r): r is string => !!r && pos(r) < maxMissing);
+		diff[id] = {
+			missing: found.missing,
+			...(ancestors.length ? { possible_ancestors: ancestors } : {})
+		};
+	}
+	return diff;
 }
 
 const ALL_DOCS_JSON = ['key', 'keys', 'startkey', 'start_key', 'endkey', 'end_key'];

@@ -22,6 +22,7 @@ const READ_ONLY = ['_revs_info', '_conflicts', '_deleted_conflicts', '_local_seq
 /** A revision as CouchDB parses it: `N-hash` with N ≥ 1. */
 export const REV = /^[1-9]\d{0,9}-[0-9a-zA-Z]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const REV_ID = /^[0-9a-zA-Z]+$/;
 
 export const illegalDocId = (reason: string) => new CouchError(400, 'illegal_docid', reason);
 const docValidation = (reason: string) => new CouchError(400, 'doc_validation', reason);
@@ -90,7 +91,7 @@ function checkRevisions(value: unknown, rev: string | undefined): void {
 	if (!Array.isArray(r.ids) || r.ids.length === 0) {
 		throw docValidation('_revisions.ids must be a non-empty array');
 	}
-	if (r.ids.some((id) => typeof id !== 'string' || !/^[0-9a-zA-Z]+$/.test(id))) {
+	if (r.ids.some((id) => typeof id !== 'string' || !REV_ID.test(id))) {
 		throw docValidation('RevId isn\u2019t a string');
 	}
 	if ((r.start as number) - r.ids.length < 0) {

@@ -66,7 +66,29 @@ export function sendError(res: ServerResponse, e: CouchError): void {
 	sendJson(res, e.status, { error: e.error, reason: e.reason }, e.headers);
 }
 
-/** Reads the whole body, refusing more than `limit` bytes with 413 (CouchDB's `too_large`). */
+/** Longest pause while a request body arrives, unless the server sets another (ms). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/** Per request: the body timeout its server set (`setBodyTimeout`). */
+const bodyTimeouts = new WeakMap<IncomingMessage, number>();
+
+/** The server's body timeout for this request (readBody reads it). */
+export function setBodyTimeout(req: IncomingMessage, ms: number): void {
+	bodyTimeouts.set(req, ms);
+}
+
+/** The client stopped sending its body: answered 408, then the connection closes. */
+export const bodyTimeout = () =>
+	new CouchError(408, 'request_timeout', 'The request body stopped arriving.', {
+		Connection: 'close'
+	});
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes with 413 (CouchDB's `too_large`).
+ * A body that stops arriving for the request's body timeout (default 10 s without a byte)
+ * is given up with 408 and the connection closed: a heavy request holds a queue slot
+ * (work-queue.ts) while its body arrives, and a tablet that lost the network mid-upload
+ * sends neither the rest nor a FIN. A slow body that keeps arriving is read to the end.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const declared = Number(req.headers['content-length'] ?? 0);
@@ -79,21 +101,41 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 		const chunks: Uint8Array[] = [];
 		let size = 0;
 		let failed = false;
+		const idleMs = bodyTimeouts.get(req) ?? DEFAULT_BODY_TIMEOUT_MS;
+		let timer: NodeJS.Timeout | undefined;
+		const fail = (err: unknown) => {
+			if (failed) return;
+			failed = true;
+			clearTimeout(timer);
+			reject(err);
+		};
+		const arm = () => {
+			clearTimeout(timer);
+			timer = setTimeout(() => fail(bodyTimeout()), idleMs);
+		};
+		// A client that left while its request waited for a slot: nothing will arrive.
+		if (req.destroyed && !req.readableEnded) {
+			fail(new CouchError(400, 'bad_request', 'The client went away.'));
+			return;
+		}
+		arm();
 		req.on('data', (chunk: Uint8Array) => {
 			if (failed) return;
 			size += chunk.length;
 			if (size > limit) {
-				failed = true;
-				reject(new CouchError(413, 'too_large', 'the request entity is too large'));
+				fail(new CouchError(413, 'too_large', 'the request entity is too large'));
 				return;
 			}
 			chunks.push(chunk);
+			arm();
 		});
 		req.on('end', () => {
+			clearTimeout(timer);
 			if (!failed) resolve(Buffer.concat(chunks));
 		});
-		req.on('error', (err) => {
-			if (!failed) reject(err);
+		req.on('error', fail);
+		req.on('close', () => {
+			if (!req.complete) fail(new CouchError(400, 'bad_request', 'The client went away.'));
 		});
 	});
 }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_AUTH, createSyncServer } from './app';
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from './couch-routes';
+import { DEFAULT_BODY_TIMEOUT_MS } from './http-util';
 import { storageOptionsFromEnv } from './storage';
 
 const env = process.env;
@@ -53,6 +54,7 @@ const config = {
 	sessionMaxDays: int('KEHOU_SESSION_MAX_DAYS', DEFAULT_AUTH.sessionMaxMs / DAY, 1),
 	allowedOrigins: origins(env.KEHOU_ALLOWED_ORIGINS),
 	shutdownGraceMs: int('KEHOU_SHUTDOWN_GRACE_MS', 10_000),
+	bodyTimeoutMs: int('KEHOU_BODY_TIMEOUT_MS', DEFAULT_BODY_TIMEOUT_MS, 100),
 	// Only behind an HTTPS proxy: marks the session cookie Secure and trusts X-Forwarded-For.
 	behindTls: flag(env.KEHOU_BEHIND_TLS, false)
 };
@@ -78,6 +80,7 @@ const server = createSyncServer({
 	maxAttachmentBytes: config.maxAttachmentBytes,
 	allowedOrigins: config.allowedOrigins,
 	shutdownGraceMs: config.shutdownGraceMs,
+	bodyTimeoutMs: config.bodyTimeoutMs,
 	storage: storageOptions,
 	auth: {
 		sessionIdleMs: config.sessionIdleDays * DAY,

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PouchDatabase, StoreBackend } from './storage';
+import { cachingGets } from './doc-cache';
 import { Pouch, facade } from './storage-pouch';
 
 /** File-system name: everything outside `[a-z0-9_-]` is %-escaped (`%` never occurs in names). */
@@ -58,7 +59,8 @@ export class LevelBackend implements StoreBackend {
 	}
 
 	get system(): PouchDatabase {
-		this.systemDb ??= new Pouch(join(this.dataDir, 'system'), { adapter: 'leveldb' });
+		// Only this process writes the folder (LevelDB's lock): its documents may be kept.
+		this.systemDb ??= cachingGets(new Pouch(join(this.dataDir, 'system'), { adapter: 'leveldb' }));
 		return this.systemDb;
 	}
 

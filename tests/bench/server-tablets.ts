@@ -37,16 +37,59 @@ export interface TabletResult {
 	ms: number;
 	pushed: number;
 	pulled: number;
+	/** The HTTP requests of the workload: kind (method and path shape) and time to the body. */
+	requests: RequestTiming[];
 	error?: string;
+}
+
+export interface RequestTiming {
+	kind: string;
+	ms: number;
+}
+
+/**
+ * A request as a shape, the same for both servers: `GET /{db}/_local/…`, query parameter
+ * names only (`_changes?feed&since`), never ids or values.
+ */
+export function requestKind(method: string, url: string): string {
+	const u = new URL(url);
+	const parts = u.pathname.split('/').slice(1);
+	const path = parts
+		.map((p, i) => (i === 0 ? (p ? '{db}' : '') : i === 1 && p.startsWith('_') ? p : '…'))
+		.join('/');
+	const names = [...new Set(u.searchParams.keys())].sort().join('&');
+	return `${method} /${path}${names ? `?${names}` : ''}`;
 }
 
 type SerialConfig = Omit<WorkerConfig, 'groupDb'> & { groupDbPattern: string };
 
-function remote(url: string, name: string, cookie?: string): ClientDatabase {
+/** Requests of each tablet while `log` is set (during the workload, not the setup). */
+type Log = { requests: RequestTiming[] } | null;
+
+function remote(
+	url: string,
+	name: string,
+	cookie: string | undefined,
+	log: () => Log
+): ClientDatabase {
 	return new Client(`${url}/${name}`, {
-		fetch: (u: string, opts: { headers: Headers }) => {
+		fetch: async (u: string, opts: { headers: Headers; method?: string }) => {
 			if (cookie) opts.headers.set('Cookie', cookie);
-			return Client.fetch(u, opts);
+			const into = log();
+			const t0 = performance.now();
+			const res = await Client.fetch(u, opts);
+			if (!into) return res;
+			// Time to the whole body, as the replicator waits for it; the body is kept.
+			const body = await res.arrayBuffer();
+			into.requests.push({
+				kind: requestKind(opts.method ?? 'GET', u),
+				ms: performance.now() - t0
+			});
+			return new Response(res.status === 204 || res.status === 304 ? null : body, {
+				status: res.status,
+				statusText: res.statusText,
+				headers: res.headers as unknown as HeadersInit
+			});
 		}
 	});
 }
@@ -74,14 +117,16 @@ async function main(): Promise<void> {
 				})
 			);
 			await group.bulkDocs(docs);
-			const schoolRemote = remote(cfg.url, cfg.schoolDb, t.cookie);
+			const log: { current: Log } = { current: null };
+			const schoolRemote = remote(cfg.url, cfg.schoolDb, t.cookie, () => log.current);
 			if (cfg.mode === 'steady') await school.replicate.from(schoolRemote);
 			return {
 				spec: t,
 				group,
 				school,
-				groupRemote: remote(cfg.url, cfg.groupDb(t.group), t.cookie),
-				schoolRemote
+				groupRemote: remote(cfg.url, cfg.groupDb(t.group), t.cookie, () => log.current),
+				schoolRemote,
+				log
 			};
 		})
 	);
@@ -98,6 +143,7 @@ async function main(): Promise<void> {
 		});
 	});
 
+	const cpu0 = process.cpuUsage();
 	const results = await Promise.all(
 		tablets.map(async (t): Promise<TabletResult> => {
 			const offset =
@@ -106,6 +152,8 @@ async function main(): Promise<void> {
 			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 			const startedAt = Date.now();
 			const t0 = performance.now();
+			const requests: RequestTiming[] = [];
+			t.log.current = { requests };
 			try {
 				const jobs = [t.group.replicate.to(t.groupRemote), t.school.replicate.from(t.schoolRemote)];
 				if (cfg.mode === 'steady') jobs.push(t.group.replicate.from(t.groupRemote));
@@ -117,6 +165,7 @@ async function main(): Promise<void> {
 					ms: performance.now() - t0,
 					pushed: push.docs_written,
 					pulled: pullSchool.docs_written + (pullGroup?.docs_written ?? 0),
+					requests,
 					...(failures ? { error: `${failures} write failures` } : {})
 				};
 			} catch (e) {
@@ -126,12 +175,14 @@ async function main(): Promise<void> {
 					ms: performance.now() - t0,
 					pushed: 0,
 					pulled: 0,
+					requests,
 					error: String((e as Error)?.message ?? e)
 				};
 			}
 		})
 	);
-	console.log(JSON.stringify({ results }));
+	const cpu = process.cpuUsage(cpu0);
+	console.log(JSON.stringify({ results, cpuS: (cpu.user + cpu.system) / 1e6 }));
 	// Closing hundreds of replicated LevelDB databases can stall; the folder goes anyway.
 	rmSync(dir, { recursive: true, force: true });
 }

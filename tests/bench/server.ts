@@ -14,7 +14,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { Client, mark, signIn } from '../../sync-server/test-helpers';
 import { Storage, type Doc } from '../../sync-server/storage';
 import { hashPassword } from '../../sync-server/users';
 import type { TabletResult, TabletSpec, WorkerConfig } from './server-tablets';
+import { percentile } from './support/stats';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PEER_DIR = process.env.KEHOU_BENCH_PEER_DIR ?? join(tmpdir(), 'kehou-bench-peer');
@@ -32,6 +33,11 @@ const GROUP_DB = `kh-${SCHOOL}--g--{group}`;
 const AFTERNOON = 91;
 const SCHOOL_DOCS = 500;
 const PASSWORD = 'bench-password';
+const SERVER_MAIN = join(ROOT, 'build-server/main.js');
+/** Node flags our server runs with, as in `npm start` (`KEHOU_BENCH_NODE_FLAGS` to try others). */
+const SERVER_NODE_FLAGS = (process.env.KEHOU_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4')
+	.split(' ')
+	.filter(Boolean);
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const { values: opts } = parseArgs({
@@ -44,7 +50,10 @@ const { values: opts } = parseArgs({
 		'cpu-prof': { type: 'string' }
 	}
 });
-const BURSTS = opts.tablets.split(',').map(Number);
+const BURSTS = opts.tablets
+	.split(',')
+	.map(Number)
+	.filter((n) => n > 0);
 const STEADY_N = Number(opts['steady-tablets']);
 const SPREAD_MS = opts.quick ? 20_000 : 60_000;
 const WORKERS = Number(opts.workers);
@@ -133,8 +142,8 @@ async function startKehou(dataDir: string, n: number): Promise<Running> {
 	await storage.close();
 
 	const prof = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
-	const main = join(ROOT, 'sync-server/main.ts');
-	const child = spawn(process.execPath, [...prof, '--import', 'tsx', main], {
+	// The bundle `npm start` runs (built once per benchmark run), not TypeScript through tsx.
+	const child = spawn(process.execPath, [...prof, ...SERVER_NODE_FLAGS, SERVER_MAIN], {
 		env: {
 			...process.env,
 			KEHOU_PORT: '0',
@@ -239,6 +248,8 @@ interface Workload {
 	wallMs: number;
 	results: TabletResult[];
 	cpuS: number;
+	/** CPU of the tablet processes over the workload (they share the machine's cores). */
+	tabletCpuS: number;
 	peakMb: number;
 }
 
@@ -273,18 +284,21 @@ async function runTablets(server: Running, mode: 'burst' | 'steady', n: number):
 	const next = async (w: (typeof workers)[number]) => {
 		const { value, done } = await w.lines.next();
 		if (done) throw new Error('a tablet process ended early');
-		return JSON.parse(value) as { ready?: boolean; results?: TabletResult[] };
+		return JSON.parse(value) as { ready?: boolean; results?: TabletResult[]; cpuS?: number };
 	};
 	for (const w of workers) await next(w);
 	resetPeak(server.pid);
 	const cpu0 = cpuSeconds(server.pid);
 	const go = Date.now() + 200;
 	for (const w of workers) w.child.stdin!.end(JSON.stringify({ go }) + '\n');
-	const results = (await Promise.all(workers.map(next))).flatMap((m) => m.results ?? []);
+	const messages = await Promise.all(workers.map(next));
 	const wallMs = Date.now() - go;
 	const cpuS = cpuSeconds(server.pid) - cpu0;
+	const results = messages.flatMap((m) => m.results ?? []);
+	// Each tablet process reports its own CPU over the workload (it exits right after).
+	const tabletCpuS = messages.reduce((sum, m) => sum + (m.cpuS ?? 0), 0);
 	for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-	return { wallMs, results, cpuS, peakMb: peakMb(server.pid) };
+	return { wallMs, results, cpuS, tabletCpuS, peakMb: peakMb(server.pid) };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -300,6 +314,7 @@ interface Row {
 	p50?: number;
 	p95?: number;
 	cpuS: number;
+	tabletCpuS: number;
 	peakMb: number;
 	errors: number;
 }
@@ -321,6 +336,7 @@ async function measure(
 			workload: `${mode} ${n}`,
 			wallS: w.wallMs / 1000,
 			cpuS: w.cpuS,
+			tabletCpuS: w.tabletCpuS,
 			peakMb: w.peakMb,
 			errors: errors.length
 		};
@@ -330,7 +346,8 @@ async function measure(
 			row.p50 = pct(ms, 50);
 			row.p95 = pct(ms, 95);
 		}
-		console.log(`  ${target} ${row.workload}: ${JSON.stringify(round(row))}`);
+		console.log(`  ${target} ${row.workload}: ${JSON.stringify(round(row))} load ${load()}`);
+		printRequests(w.results);
 		return row;
 	} finally {
 		await server.stop();
@@ -362,6 +379,34 @@ async function ceiling(n: number): Promise<number> {
 	return (n * (AFTERNOON + SCHOOL_DOCS)) / s;
 }
 
+const load = () =>
+	loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ');
+
+/**
+ * The requests a tablet's cycle made, by kind: how many per cycle and how long each took
+ * to its whole body (client side: the server's time, the network and the client's wait).
+ */
+function printRequests(results: TabletResult[]): void {
+	const byKind = new Map<string, number[]>();
+	for (const r of results) {
+		for (const q of r.requests) {
+			let list = byKind.get(q.kind);
+			if (!list) byKind.set(q.kind, (list = []));
+			list.push(q.ms);
+		}
+	}
+	const perCycle = results.reduce((s, r) => s + r.requests.length, 0) / results.length;
+	console.log(`    requests per cycle: ${perCycle.toFixed(1)}`);
+	const kinds = [...byKind].sort((a, b) => b[1].length - a[1].length);
+	for (const [kind, ms] of kinds) {
+		console.log(
+			`    ${(ms.length / results.length).toFixed(2).padStart(5)} × ${kind.padEnd(48)} p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms`
+		);
+	}
+}
+
 function round(r: Row) {
 	const f = (x: number | undefined, d = 1) => (x === undefined ? undefined : Number(x.toFixed(d)));
 	return {
@@ -371,6 +416,7 @@ function round(r: Row) {
 		p50: f(r.p50, 0),
 		p95: f(r.p95, 0),
 		cpuS: f(r.cpuS, 2),
+		tabletCpuS: f(r.tabletCpuS, 2),
 		peakMb: f(r.peakMb, 0)
 	};
 }
@@ -378,8 +424,9 @@ function round(r: Row) {
 async function benchMain(): Promise<void> {
 	const withPeer = !opts['no-peer'];
 	if (withPeer) ensurePeer();
+	execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
 	console.log(
-		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}`
+		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}, load average ${load()}`
 	);
 	const rows: Row[] = [];
 	const targets = withPeer ? (['kehou', 'pouchdb-server'] as const) : (['kehou'] as const);
@@ -396,9 +443,9 @@ async function benchMain(): Promise<void> {
 	const ratio = (a: number | undefined, b: number | undefined) =>
 		a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
 	console.log(
-		'\n| workload | server | wall s | docs/s | p50 ms | p95 ms | CPU s | peak MB | vs peer (docs/s · p95 · CPU · MB) | errors |'
+		'\n| workload | server | wall s | docs/s | p50 ms | p95 ms | CPU s | tablets CPU s | peak MB | vs peer (docs/s · p95 · CPU · MB) | errors |'
 	);
-	console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+	console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 	for (const r of rows) {
 		const p = peerOf(r);
 		const x = round(r);
@@ -412,7 +459,7 @@ async function benchMain(): Promise<void> {
 					].join(' · ')
 				: '';
 		console.log(
-			`| ${r.workload} | ${r.target} | ${x.wallS} | ${x.docsPerS ?? '–'} | ${x.p50 ?? '–'} | ${x.p95 ?? '–'} | ${x.cpuS} | ${x.peakMb} | ${vs} | ${r.errors} |`
+			`| ${r.workload} | ${r.target} | ${x.wallS} | ${x.docsPerS ?? '–'} | ${x.p50 ?? '–'} | ${x.p95 ?? '–'} | ${x.cpuS} | ${x.tabletCpuS} | ${x.peakMb} | ${vs} | ${r.errors} |`
 		);
 	}
 	console.log('\nTargets:');
@@ -438,6 +485,7 @@ async function benchMain(): Promise<void> {
 	console.log(
 		`  resident < 200 MB: ${maxMb < 200 ? 'met' : 'NOT met'} (peak ${maxMb.toFixed(0)} MB)`
 	);
+	console.log(`Load average at the end: ${load()}`);
 }
 
 await benchMain();
