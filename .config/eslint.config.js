@@ -24,7 +24,7 @@ export default ts.config(
 	{
 		ignores: [
 			'build/',
-			'build-server/',
+			'sync-server/dist/',
 			'.svelte-kit/',
 			'node_modules/',
 			'data/',

@@ -1,4 +1,4 @@
-// The sync-server as plain JavaScript (`npm run build:server` → build-server/main.js), so
+// The sync-server as plain JavaScript (`npm run build:server` → sync-server/dist/main.js), so
 // that `npm start` and the benchmark run it with bare `node`: through tsx the process
 // started at 72 MB resident instead of 39 MB and compiled every module at start.
 // Our own code (sync-server/ and the shared src/lib/domain) is bundled into one module;
@@ -15,7 +15,7 @@ export default defineConfig({
 	external: (id) => isPackage(id),
 	tsconfig: 'sync-server/tsconfig.json',
 	output: {
-		dir: 'build-server',
+		dir: 'sync-server/dist',
 		format: 'esm',
 		sourcemap: true,
 		cleanDir: true

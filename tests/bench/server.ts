@@ -33,7 +33,7 @@ const GROUP_DB = `kh-${SCHOOL}--g--{group}`;
 const AFTERNOON = 91;
 const SCHOOL_DOCS = 500;
 const PASSWORD = 'bench-password';
-const SERVER_MAIN = join(ROOT, 'build-server/main.js');
+const SERVER_MAIN = join(ROOT, 'sync-server/dist/main.js');
 /** Node flags our server runs with, as in `npm start` (`KEHOU_BENCH_NODE_FLAGS` to try others). */
 const SERVER_NODE_FLAGS = (process.env.KEHOU_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4')
 	.split(' ')
