@@ -50,10 +50,10 @@ export async function loadDay(groupId: string, date: string): Promise<DayData> {
 		readModel.students.where('groupId').equals(groupId).toArray(),
 		readModel.markDays.get([groupId, date]).then((day) => day?.marks ?? []),
 		// The day's events and the group's undated documents, not a term of releases.
-		readModel.docs
-			.where('kGroupDays')
-			.anyOf([`${groupId}|${date}`, `${groupId}|`])
-			.toArray(),
+		Promise.all([
+			readModel.docs.where('kGroupDays').equals(`${groupId}|${date}`).toArray(),
+			readModel.docs.where('kGroupDays').equals(`${groupId}|`).toArray()
+		]).then(([day, undated]) => [...day, ...undated]),
 		readModel.docs.where('type').equals('term').toArray(),
 		readModel.docs.get('school')
 	]);
