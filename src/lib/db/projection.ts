@@ -22,7 +22,8 @@ const strip = (doc: PouchDoc) => {
 export async function projectDocs(
 	rm: ReadModel,
 	docs: readonly PouchDoc[],
-	db = ''
+	db = '',
+	opts: { skipUnchanged?: boolean } = {}
 ): Promise<void> {
 	const puts = {
 		students: new Map<string, unknown>(),
@@ -89,7 +90,9 @@ export async function projectDocs(
 	}
 	for (const t of ['students', 'groups', 'docs'] as const) {
 		if (dels[t].size) await rm.table(t).bulkDelete([...dels[t]]);
-		if (puts[t].size) await rm.table(t).bulkPut([...puts[t].values()]);
+		if (puts[t].size === 0) continue;
+		const rows = opts.skipUnchanged ? await changedOnly(rm, t, puts[t]) : [...puts[t].values()];
+		if (rows.length) await rm.table(t).bulkPut(rows);
 	}
 	await writeMarks(rm, [...puts.marks.values()] as MarkRow[], dels.marks);
 	// Only rows that exist need deleting: most documents never had a conflict.
@@ -124,13 +127,49 @@ async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>)
 	if (byDay.size === 0) return;
 	const keys = [...byDay.keys()].map((k) => JSON.parse(k) as [string, string]);
 	const existing = await rm.markDays.bulkGet(keys);
-	const rows: MarkDayRow[] = keys.map(([groupId, date], i) => {
+	const rows: MarkDayRow[] = keys.flatMap(([groupId, date], i) => {
 		const merged = new Map((existing[i]?.marks ?? []).map((m) => [m.id, m]));
-		for (const m of byDay.get(JSON.stringify([groupId, date])) ?? []) merged.set(m.id, m);
+		let changed = !existing[i];
+		for (const m of byDay.get(JSON.stringify([groupId, date])) ?? []) {
+			changed ||= !same(merged.get(m.id), m);
+			merged.set(m.id, m);
+		}
+		// A replay of marks already in their row (the projector following the replica after
+		// the app's own write) writes nothing, so the screens reading the row are not woken
+		// a second time for the same tap.
+		if (!changed) return [];
 		const list = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-		return { groupId, date, marks: list };
+		return [{ groupId, date, marks: list }];
 	});
-	await rm.markDays.bulkPut(rows);
+	if (rows.length) await rm.markDays.bulkPut(rows);
+}
+
+/** Deep equality of JSON values, whatever the order of keys (stored rows may differ). */
+function same(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+	if (Array.isArray(a) !== Array.isArray(b)) return false;
+	const ka = Object.keys(a);
+	const kb = Object.keys(b);
+	if (ka.length !== kb.length) return false;
+	const ra = a as Record<string, unknown>;
+	const rb = b as Record<string, unknown>;
+	return ka.every((k) => Object.hasOwn(rb, k) && same(ra[k], rb[k]));
+}
+
+/**
+ * The rows that differ from what the table holds: the projector replays documents the app
+ * has just projected itself (`LocalStore.write`), and an unchanged row written again
+ * wakes every live query reading it.
+ */
+async function changedOnly(
+	rm: ReadModel,
+	t: 'students' | 'groups' | 'docs',
+	rows: Map<string, unknown>
+): Promise<unknown[]> {
+	const keys = [...rows.keys()];
+	const stored = await rm.table(t).bulkGet(keys);
+	return keys.flatMap((k, i) => (same(stored[i], rows.get(k)) ? [] : [rows.get(k)]));
 }
 
 /** The events of one day, found by `<groupId>|<date>`; all else is `<groupId>|`. */

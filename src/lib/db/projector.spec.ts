@@ -154,6 +154,46 @@ describe('LocalStore.rebuild', () => {
 	});
 });
 
+describe("the projector after the app's own write", () => {
+	it('writes no row again, so screens reading it wake once per tap', async () => {
+		const { rm, store, db } = fresh();
+		stores.push(store);
+		await store.open([db]);
+		const student = makeStudent();
+		await store.write(db, [doc(student)]);
+		await projected(rm, db);
+		// Dexie runs a transaction's writes on its own Table objects: count by table name.
+		const bulkPut = vi.spyOn(Object.getPrototypeOf(rm.markDays) as typeof rm.docs, 'bulkPut');
+		const putsTo = (table: string) =>
+			bulkPut.mock.contexts.filter((t) => (t as { name: string }).name === table).length;
+		const dayPuts = { calls: () => putsTo('markDays') };
+		const docPuts = { calls: () => putsTo('docs') };
+
+		await store.write(db, [doc(makeMark(student.id, 'present'))]);
+		await store.write(db, [
+			doc({
+				_id: 'release:r9',
+				type: 'release',
+				groupId: 'g1',
+				date: '2026-11-30',
+				to: { kind: 'adult' }
+			})
+		]);
+		await projected(rm, db);
+
+		// One write each, by `write`; the projector's replay of the same documents wrote none.
+		expect(dayPuts.calls()).toBe(1);
+		expect(docPuts.calls()).toBe(1);
+		expect(await allMarks(rm)).toHaveLength(1);
+		// A change that did not come from `write` (a pull) is still projected.
+		await openLocal(db).bulkDocs([doc(makeMark(student.id, 'late'))]);
+		await projected(rm, db);
+		expect(dayPuts.calls()).toBe(2);
+		bulkPut.mockRestore();
+		expect(await allMarks(rm)).toHaveLength(2);
+	});
+});
+
 describe('documents by group and day', () => {
 	it('keys the events of a day by their date and everything else as undated, in every group concerned', async () => {
 		const { rm, db } = fresh();

@@ -92,10 +92,12 @@ async function project(
 	seq: number | string
 ): Promise<void> {
 	await rm.transaction('rw', [...DERIVED_TABLES], async () => {
+		// Mostly the app's own writes, already projected by `LocalStore.write`.
 		await projectDocs(
 			rm,
 			rows.flatMap((row) => (row.doc ? [row.doc] : [])),
-			name
+			name,
+			{ skipUnchanged: true }
 		);
 		await rm.cursors.put({ db: name, seq });
 	});
