@@ -182,13 +182,13 @@ const DAY_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** The `*kGroupDays` keys of a document: each group it concerns, with its day or none. */
-export function groupDayKeys(doc: PouchDoc, type: string): string[] {
+function groupDayKeys(doc: PouchDoc, type: string): string[] {
 	const day = DAY_EVENTS.has(type) && typeof doc.date === 'string' ? doc.date : '';
 	return groupsOf(doc).map((g) => `${g}|${day}`);
 }
 
 /** Every group a document concerns. */
-export function groupsOf(doc: PouchDoc): string[] {
+function groupsOf(doc: PouchDoc): string[] {
 	const out = new Set<string>();
 	const add = (v: unknown) => {
 		if (typeof v === 'string' && v) out.add(v);
