@@ -16,7 +16,7 @@
 // Options: --runs 3  --taps 45  --profile (resource timings and IndexedDB commits of the
 // first sync, printed per run)  --keep (leave the server's data folder)
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -180,7 +180,13 @@ async function oneRun(
 		if (profile) printProfile(profile);
 
 		const taps = await tapBench(page, server);
-		if (process.env.KEHOU_BENCH_VERBOSE) log(JSON.stringify(taps.map((t) => Math.round(t.dom))));
+		if (process.env.KEHOU_BENCH_VERBOSE) {
+			log(JSON.stringify(taps.map((t) => Math.round(t.dom))));
+			for (const t of taps.slice(0, Number(process.env.KEHOU_BENCH_VERBOSE) || 3)) {
+				log(`tap → DOM ${ms(t.dom)}:`);
+				for (const e of t.timeline ?? []) log(`  ${e.start} → ${e.done}  ${e.tx}`);
+			}
+		}
 		log(
 			`run ${n}: ${taps.length} taps: DOM p50 ${ms(median(taps.map((t) => t.dom)))} ` +
 				`p95 ${ms(
@@ -222,6 +228,14 @@ async function openRoll(page: Page, server: RunningServer, group: string): Promi
 async function tapBench(page: Page, server: RunningServer): Promise<TapTimes[]> {
 	const count = await openRoll(page, server, TAP_GROUP);
 	const out: TapTimes[] = [];
+	// KEHOU_BENCH_TAP_PROFILE=<file>: a CPU profile of the taps (100 µs samples).
+	const profileFile = process.env.KEHOU_BENCH_TAP_PROFILE;
+	const cdp = profileFile ? await page.context().newCDPSession(page) : null;
+	if (cdp) {
+		await cdp.send('Profiler.enable');
+		await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+		await cdp.send('Profiler.start');
+	}
 	let skipped = 0;
 	for (let i = 0; out.length < TAPS && i < TAPS * 3; i++) {
 		try {
@@ -240,6 +254,12 @@ async function tapBench(page: Page, server: RunningServer): Promise<TapTimes[]> 
 		await page.waitForTimeout(150);
 	}
 	if (skipped) log(`(${skipped} taps changed nothing on screen and are left out)`);
+	if (cdp && profileFile) {
+		const { profile } = await cdp.send('Profiler.stop');
+		writeFileSync(profileFile, JSON.stringify(profile));
+		await cdp.detach();
+		log(`tap CPU profile written to ${profileFile}`);
+	}
 	return out;
 }
 

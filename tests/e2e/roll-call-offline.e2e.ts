@@ -1,7 +1,7 @@
 // The slice of issue 2, end to end: a teacher takes roll with the network cut, across a
 // reload and a browser restart, then the marks reach the server and an administrator.
 import { groupDb } from '../../src/lib/domain/databases';
-import { AppPage, RollPage } from './pages/app.page';
+import { AppPage, RollPage, openRoll, signedIn } from './pages/app.page';
 import { expect, test } from './support/fixtures';
 import { serverDocs } from './support/server';
 
@@ -122,4 +122,87 @@ test('teacher takes roll offline; it survives reload and restart, then reaches t
 	await card.click();
 	const adminRoll = new RollPage(adminPage);
 	await expect.poll(() => adminRoll.statuses()).toEqual(marked);
+});
+
+// A tap's mark goes into the replica, then the read model, and the screen shows it; the
+// replica's live feeds (the projector's, the push's) wait for that before they read the
+// new mark and send it (src/lib/db/screen-first.ts). Without the wait they read it in the
+// middle of the tap's own read-model transaction and a tap took twice as long to show.
+test('a tap is shown before the background reads and sends it, and still reaches the server', async ({
+	server,
+	openDevice
+}) => {
+	const tablet = await openDevice();
+	await tablet.context.addInitScript(() => {
+		const log: { db: string; stores: string[]; mode: string; start: number; done: number }[] = [];
+		const sent: { url: string; method: string; at: number }[] = [];
+		Object.assign(window, { __txLog: log, __sent: sent });
+		const transaction = IDBDatabase.prototype.transaction;
+		IDBDatabase.prototype.transaction = function (
+			this: IDBDatabase,
+			stores: string | string[],
+			mode?: IDBTransactionMode,
+			options?: IDBTransactionOptions
+		) {
+			const tx = transaction.call(this, stores, mode, options);
+			const entry = {
+				db: this.name,
+				stores: [...tx.objectStoreNames],
+				mode: mode ?? 'readonly',
+				start: performance.now(),
+				done: -1
+			};
+			log.push(entry);
+			tx.addEventListener('complete', () => (entry.done = performance.now()));
+			return tx;
+		} as typeof IDBDatabase.prototype.transaction;
+		const fetch = window.fetch;
+		window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+			const url = input instanceof Request ? input.url : String(input);
+			sent.push({ url, method: init?.method ?? 'GET', at: performance.now() });
+			return fetch(input, init);
+		};
+	});
+	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
+	const roll = await openRoll(app, GROUP);
+	const [idx] = await roll.indexesWith('unmarked');
+	const student = await roll.tile(idx).getAttribute('data-student');
+	const db = groupDb('demo', GROUP);
+	const since = await page.evaluate(() => performance.now());
+	await roll.tile(idx).click();
+	await expect(roll.tile(idx)).toHaveAttribute('data-status', 'present');
+	await expect
+		.poll(async () =>
+			(await serverDocs(server.url, db)).some((d) => d.type === 'mark' && d.studentId === student)
+		)
+		.toBe(true);
+
+	const { log, sent } = await page.evaluate(() => {
+		const w = window as unknown as { __txLog: unknown; __sent: unknown };
+		return { log: w.__txLog, sent: w.__sent } as {
+			log: { db: string; stores: string[]; mode: string; start: number; done: number }[];
+			sent: { url: string; method: string; at: number }[];
+		};
+	});
+	const after = log.filter((t) => t.start >= since);
+	const replica = `_pouch_kehou-replica-${db}`;
+	const write = after.find((t) => t.db === replica && t.mode === 'readwrite');
+	expect(write, 'the tap wrote the replica').toBeTruthy();
+	const shown = after.find(
+		(t) => t.db === 'kehou-read-model' && t.mode === 'readwrite' && t.stores.includes('markDays')
+	);
+	expect(shown, 'the tap wrote the read model').toBeTruthy();
+	expect(shown!.done).toBeGreaterThan(write!.done);
+	// Every read of the replica after the tap's write began once the read model held it.
+	const reads = after.filter(
+		(t) => t.db === replica && t.mode === 'readonly' && t.start > write!.done
+	);
+	expect(reads.length, 'the live feeds read the new mark').toBeGreaterThan(0);
+	for (const r of reads) expect(r.start).toBeGreaterThan(shown!.done);
+	// And the push went out after that too.
+	const pushes = sent.filter(
+		(s) => s.at >= since && s.method === 'POST' && s.url.includes(`/${db}/`)
+	);
+	expect(pushes.length, 'the mark was pushed').toBeGreaterThan(0);
+	for (const p of pushes) expect(p.at).toBeGreaterThan(shown!.done);
 });

@@ -15,6 +15,7 @@ import { freshen, initialPullKey, type Seq } from './initial-pull';
 import { InitialPulls, type Load, type PullOptions } from './initial-pulls';
 import { openLocal, openRemote, pushOnce, type Database, type PouchDoc } from './pouch';
 import { projectDocs } from './projection';
+import { holdBackground } from './screen-first';
 import { startProjector, type Projector } from './projector';
 import { DERIVED_TABLES, readModel, type OutboxRow, type ReadModel } from './read-model';
 
@@ -116,6 +117,15 @@ export class LocalStore {
 	}
 
 	async #write(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
+		const release = holdBackground();
+		try {
+			await this.#writeBoth(dbName, db, docs, load);
+		} finally {
+			release();
+		}
+	}
+
+	async #writeBoth(dbName: string, db: Database, docs: PouchDoc[], load?: Load): Promise<void> {
 		// Written during an initial pull: the push must start before this write.
 		if (load) {
 			await freshen(db, load);

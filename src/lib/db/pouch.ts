@@ -3,6 +3,7 @@
 import PouchDBUntyped from 'pouchdb-browser';
 import indexedDbAdapter from 'pouchdb-adapter-indexeddb';
 import { dbWatch } from './db-watch';
+import { backgroundTurn } from './screen-first';
 
 export interface PouchDoc {
 	_id: string;
@@ -88,6 +89,8 @@ export function openRemote(remoteDb: string, origin: string): Database {
 		skip_setup: true,
 		fetch: async (url: string, opts: RequestInit) => {
 			const init = { ...opts, credentials: 'same-origin' as const };
+			const turn = backgroundTurn();
+			if (turn) await turn;
 			if (!url.includes('feed=longpoll')) return fetch(url, init);
 			// One feed says which databases changed (db-watch.ts): then no longpoll waits.
 			const watch = dbWatch(origin);
@@ -193,6 +196,9 @@ function guarded(db: Database): Set<FeedHook> {
 		db.changes = (opts) => {
 			const token = (opts.query_params as { kehouFeed?: unknown } | undefined)?.kehouFeed;
 			if (!opts.live && typeof token === 'string' && cancelledFeeds.has(token)) return nothing();
+			// A live feed's read of new changes waits while the screen shows a local write.
+			const turn = opts.live ? null : backgroundTurn();
+			if (turn) return later(turn, () => changes(opts));
 			const feed = changes(opts);
 			for (const hook of found) hook(feed, opts);
 			return feed;
@@ -212,6 +218,36 @@ function nothing(): ChangesFeed {
 			return feed;
 		},
 		cancel() {},
+		then: (ok, fail) => result.then(ok, fail)
+	};
+	return feed;
+}
+
+/**
+ * A changes read that starts when `turn` resolves: the listeners given meanwhile are
+ * handed to it then. A cancel before it starts cancels it right after (PouchDB's live
+ * listeners wait for its 'complete' before they read again, so it must run).
+ */
+function later(turn: Promise<void>, start: () => ChangesFeed): ChangesFeed {
+	const pending: [string, (...args: never[]) => void][] = [];
+	let real: ChangesFeed | null = null;
+	let cancelled = false;
+	const result = turn.then(() => {
+		real = start();
+		for (const [event, listener] of pending) real.on(event, listener);
+		if (cancelled) real.cancel();
+		return real;
+	});
+	const feed: ChangesFeed = {
+		on(event: string, listener: (...args: never[]) => void) {
+			if (real) real.on(event, listener);
+			else pending.push([event, listener]);
+			return feed;
+		},
+		cancel() {
+			cancelled = true;
+			real?.cancel();
+		},
 		then: (ok, fail) => result.then(ok, fail)
 	};
 	return feed;

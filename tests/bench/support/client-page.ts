@@ -177,7 +177,7 @@ export async function writeFloor(args: { dbs: string[]; name: string }): Promise
  */
 export function installTxProbe(): void {
 	const w = window as unknown as {
-		__benchTx?: { db: string; stores: string[]; done: number }[];
+		__benchTx?: { db: string; stores: string[]; mode: string; start: number; done: number }[];
 		__benchTxInstalled?: boolean;
 	};
 	w.__benchTx = [];
@@ -191,13 +191,17 @@ export function installTxProbe(): void {
 		options?: IDBTransactionOptions
 	) {
 		const tx = original.call(this, stores, mode, options);
-		if (mode === 'readwrite') {
-			const entry = { db: this.name, stores: [...tx.objectStoreNames], done: -1 };
-			tx.addEventListener('complete', () => {
-				entry.done = performance.now();
-				w.__benchTx?.push(entry);
-			});
-		}
+		const entry = {
+			db: this.name,
+			stores: [...tx.objectStoreNames],
+			mode: mode ?? 'readonly',
+			start: performance.now(),
+			done: -1
+		};
+		tx.addEventListener('complete', () => {
+			entry.done = performance.now();
+			w.__benchTx?.push(entry);
+		});
 		return tx;
 	} as typeof IDBDatabase.prototype.transaction;
 }
@@ -212,6 +216,8 @@ export interface TapTimes {
 	/** ms to the commit of the mark into the PouchDB replica / the read model. */
 	pouch: number;
 	readModel: number;
+	/** IndexedDB transactions that completed after the tap (ms from the tap), for --verbose. */
+	timeline?: { tx: string; start: number; done: number }[];
 }
 
 /**
@@ -225,7 +231,9 @@ export function tapTile(args: {
 	readModel: string;
 	timeoutMs: number;
 }): Promise<TapTimes> {
-	const w = window as unknown as { __benchTx: { db: string; stores: string[]; done: number }[] };
+	const w = window as unknown as {
+		__benchTx: { db: string; stores: string[]; mode: string; start: number; done: number }[];
+	};
 	const tiles = () => document.querySelectorAll<HTMLElement>('[data-testid=student-tile]');
 	const tile = tiles()[args.index];
 	const student = tile.getAttribute('data-student');
@@ -251,7 +259,7 @@ export function tapTile(args: {
 			requestAnimationFrame(() => {
 				const frame = performance.now() - t0;
 				const first = (pred: (e: { db: string; stores: string[] }) => boolean) => {
-					const hit = w.__benchTx.find((e) => e.done >= t0 && pred(e));
+					const hit = w.__benchTx.find((e) => e.done >= t0 && e.mode === 'readwrite' && pred(e));
 					return hit ? hit.done - t0 : -1;
 				};
 				resolve({
@@ -260,7 +268,14 @@ export function tapTile(args: {
 					dom,
 					frame,
 					pouch: first((e) => e.db === args.replica && e.stores.includes('docs')),
-					readModel: first((e) => e.db === args.readModel && e.stores.includes('markDays'))
+					readModel: first((e) => e.db === args.readModel && e.stores.includes('markDays')),
+					timeline: w.__benchTx
+						.filter((e) => e.done >= t0)
+						.map((e) => ({
+							tx: `${e.mode === 'readwrite' ? 'rw' : 'r '} ${e.db.replace(/^_pouch_kehou-replica-/, '')} [${e.stores.join(',')}]`,
+							start: Math.round((e.start - t0) * 10) / 10,
+							done: Math.round((e.done - t0) * 10) / 10
+						}))
 				});
 			});
 		});
