@@ -11,17 +11,18 @@
 //  - only reads and requests that nothing on the write's own path awaits are held (see
 //    pouch.ts), so a hold always ends;
 //  - a hold ends at most `MAX_WAIT_MS` after its write is in the read model (a hidden
-//    tab draws no frames), and background work is never held longer than `MAX_HOLD_MS`
-//    in a row however many writes follow each other;
+//    tab draws no frames), and once the first of a run of overlapping writes is in the
+//    read model, background work waits at most `MAX_HOLD_MS` more however many follow;
 //  - without a screen (Node, tests of the data layer) nothing is held.
 
 /** After its write is in the read model, a hold lasts at most this long (no frames). */
 const MAX_WAIT_MS = 100;
-/** Background work waits at most this long in a row, even under a stream of writes. */
+/** Once a write is shown, background work waits at most this long more for later ones. */
 const MAX_HOLD_MS = 500;
 
 let holds = 0;
-let heldSince = 0;
+/** When the first write of the current hold was released (0: none yet). */
+let shownAt = 0;
 let turn: { promise: Promise<void>; open: () => void } | null = null;
 
 const hasScreen = () =>
@@ -34,7 +35,7 @@ const hasScreen = () =>
 export function holdBackground(): () => void {
 	if (!hasScreen()) return () => {};
 	if (holds++ === 0) {
-		heldSince = performance.now();
+		shownAt = 0;
 		let open!: () => void;
 		const promise = new Promise<void>((resolve) => (open = resolve));
 		turn = { promise, open };
@@ -43,6 +44,7 @@ export function holdBackground(): () => void {
 	return () => {
 		if (released) return;
 		released = true;
+		shownAt ||= performance.now();
 		afterTwoFrames(() => {
 			if (--holds > 0) return;
 			const t = turn;
@@ -58,7 +60,7 @@ export function holdBackground(): () => void {
  */
 export function backgroundTurn(): Promise<void> | null {
 	if (!turn) return null;
-	if (performance.now() - heldSince > MAX_HOLD_MS) return null;
+	if (shownAt && performance.now() - shownAt > MAX_HOLD_MS) return null;
 	return turn.promise;
 }
 
