@@ -27,6 +27,7 @@ import { ROOT, removeDir, startServer, type RunningServer } from '../e2e/support
 import {
 	installTxProbe,
 	readModelMarks,
+	replicaDocCount,
 	signInAndWaitForFirstSync,
 	tapTile,
 	writeFloor,
@@ -162,9 +163,15 @@ async function oneRun(
 			replicas: dbs.map((db) => ({ db, idb: replicaIdb(db), docs: expected.docs[db] })),
 			readModel: READ_MODEL,
 			timeoutMs: 120_000,
-			pollMs: 50
+			pollMs: 10
 		});
 		const profile = opts.profile ? await profileFirstSync(page) : undefined;
+		for (const db of dbs) {
+			const held = await page.evaluate(replicaDocCount, replicaIdb(db));
+			if (held !== expected.docs[db]) {
+				throw new Error(`replica of ${db} holds ${held} of ${expected.docs[db]} documents`);
+			}
+		}
 		const marks = await page.evaluate(readModelMarks, READ_MODEL);
 		if (marks < expected.marks) {
 			throw new Error(`read model holds ${marks} of ${expected.marks} marks after the first sync`);

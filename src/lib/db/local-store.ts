@@ -83,7 +83,7 @@ export class LocalStore {
 			feed.cancel();
 			await feed.idle();
 			this.#feeds.delete(name);
-			if ((await this.rm.outbox.where('db').equals(name).count()) === 0) {
+			if ((await this.unsentIn(name)) === 0) {
 				await feed.db.destroy();
 				await this.deleteDevice(initialPullKey(name));
 				dropped = true;
@@ -262,6 +262,11 @@ export class LocalStore {
 
 	outboxCount(): Promise<number> {
 		return this.rm.outbox.count();
+	}
+
+	/** This device's records in one database that the server has not confirmed. */
+	unsentIn(dbName: string): Promise<number> {
+		return this.rm.outbox.where('db').equals(dbName).count();
 	}
 
 	/**

@@ -1,5 +1,6 @@
 // Projects a replicated document into the read model. Pure with respect to its inputs:
 // the same document always yields the same rows, so replays are harmless.
+import type { Table } from 'dexie';
 import type { PouchDoc } from './pouch';
 import type { MarkDayRow, MarkRow, ReadModel } from './read-model';
 
@@ -92,7 +93,7 @@ export async function projectDocs(
 		if (dels[t].size) await rm.table(t).bulkDelete([...dels[t]]);
 		if (puts[t].size === 0) continue;
 		const rows = opts.skipUnchanged ? await changedOnly(rm, t, puts[t]) : [...puts[t].values()];
-		if (rows.length) await rm.table(t).bulkPut(rows);
+		if (rows.length) await putRows(rm.table(t), rows);
 	}
 	await writeMarks(rm, [...puts.marks.values()] as MarkRow[], dels.marks);
 	// Only rows that exist need deleting: most documents never had a conflict.
@@ -106,6 +107,21 @@ export async function projectDocs(
 	if (conflicted.size) await rm.conflicts.bulkPut([...conflicted.values()] as never);
 }
 
+/**
+ * Dexie tells live queries which keys a write touched only for `bulkPut`s of fewer than 50
+ * rows; a larger one counts as a change to the whole table and index (dexie 4.4,
+ * observability middleware), so every screen reading the table re-read it after every
+ * page of an initial pull. In slices, a page of last month's records wakes none of the
+ * screens showing today.
+ */
+const TRACKED_PUT = 49;
+
+async function putRows(table: Table, rows: unknown[]): Promise<void> {
+	for (let i = 0; i < rows.length; i += TRACKED_PUT) {
+		await table.bulkPut(rows.slice(i, i + TRACKED_PUT));
+	}
+}
+
 /** Merges marks into their days' rows (and removes deleted ones). */
 async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>) {
 	if (deleted.size) {
@@ -113,7 +129,7 @@ async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>)
 		// mark, which names no day, is looked for in every row.
 		const days = await rm.markDays.filter((d) => d.marks.some((m) => deleted.has(m.id))).toArray();
 		for (const d of days) d.marks = d.marks.filter((m) => !deleted.has(m.id));
-		if (days.length) await rm.markDays.bulkPut(days);
+		if (days.length) await putRows(rm.markDays, days);
 	}
 	const byDay = new Map<string, MarkRow[]>();
 	for (const m of marks) {
@@ -141,7 +157,7 @@ async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>)
 		const list = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 		return [{ groupId, date, marks: list }];
 	});
-	if (rows.length) await rm.markDays.bulkPut(rows);
+	if (rows.length) await putRows(rm.markDays, rows);
 }
 
 /** Deep equality of JSON values, whatever the order of keys (stored rows may differ). */

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeMark, makeStudent } from '../../../tests/fixtures/factories';
 import { LocalStore } from './local-store';
 import { openLocal, type PouchDoc } from './pouch';
-import { ReadModel } from './read-model';
-import Dexie from 'dexie';
+import { DERIVED_TABLES, ReadModel } from './read-model';
+import { projectDocs } from './projection';
+import Dexie, { liveQuery } from 'dexie';
 
 const doc = (d: object) => d as PouchDoc;
 const group = (id: string, name: string) =>
@@ -271,5 +272,44 @@ describe('read model v4', () => {
 		expect(await store.deviceId()).toBe('dev-kept');
 		expect(await store.getDevice(`initialPull:${db}`)).toMatchObject({ state: 'done' });
 		expect(await store.getDevice('initialPull:kh-demo--g--cut')).toBeUndefined();
+	});
+});
+
+describe('live queries while pages are projected', () => {
+	it("a page of other days' records wakes no screen showing today; one of today's does", async () => {
+		const { rm } = fresh();
+		const today = (groupId: string) =>
+			rm.docs.where('kGroupDays').equals(`${groupId}|2026-11-30`).toArray();
+		const seen: number[] = [];
+		const sub = liveQuery(() => today('g1')).subscribe((rows) => seen.push(rows.length));
+		try {
+			await vi.waitFor(() => expect(seen).toEqual([0]));
+			// An initial pull's page: hundreds of last month's releases and marks of the group.
+			const page = Array.from({ length: 300 }, (_, i) =>
+				doc({
+					_id: `release:old${i}`,
+					type: 'release',
+					groupId: 'g1',
+					date: `2026-10-${String((i % 28) + 1).padStart(2, '0')}`
+				})
+			);
+			const marks = Array.from({ length: 120 }, (_, i) =>
+				makeMark('s1', 'present', { groupId: 'g1', date: '2026-10-15', studentId: `s${i}` })
+			);
+			await rm.transaction('rw', [...DERIVED_TABLES], async () => {
+				await projectDocs(rm, [...page, ...marks.map(doc)], 'db');
+			});
+			// Then one of today's: the screen wakes for it, and had not woken before.
+			await rm.transaction('rw', [...DERIVED_TABLES], async () => {
+				await projectDocs(rm, [
+					doc({ _id: 'release:now', type: 'release', groupId: 'g1', date: '2026-11-30' })
+				]);
+			});
+			await vi.waitFor(() => expect(seen.at(-1)).toBe(1));
+			expect(seen).toEqual([0, 1]);
+			expect(await rm.docs.count()).toBe(301);
+		} finally {
+			sub.unsubscribe();
+		}
 	});
 });

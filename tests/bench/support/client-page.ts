@@ -28,38 +28,53 @@ export interface FirstSyncTimes {
  * Taps "sign in" (the form is filled) and polls IndexedDB until every replica holds its
  * documents, the read model's projector has reached every replica's last sequence (it
  * holds all they hold, whatever its tables look like) and the sync badge says synced.
- * Each look opens and closes a connection, so it never blocks the app's upgrades; a
- * database that does not exist yet is not created (the upgrade is aborted).
+ * Each look reads two keys per database on connections kept open (closed whenever the
+ * app upgrades a database); a database that does not exist yet is not created (the
+ * upgrade is aborted). The caller checks the replicas' real counts after the clock stops.
  */
 export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<FirstSyncTimes> {
-	const read = <T>(dbName: string, store: string, op: (s: IDBObjectStore) => IDBRequest) =>
-		new Promise<T | undefined>((resolve) => {
+	// One connection per database, kept between looks (opening one per look cost the app
+	// more than the looks themselves); closed when the app upgrades it, reopened next look.
+	const open = new Map<string, IDBDatabase>();
+	const connect = (dbName: string) =>
+		new Promise<IDBDatabase | undefined>((resolve) => {
+			const kept = open.get(dbName);
+			if (kept) return resolve(kept);
 			const req = indexedDB.open(dbName);
 			req.onupgradeneeded = () => req.transaction?.abort();
 			req.onerror = () => resolve(undefined);
 			req.onsuccess = () => {
 				const db = req.result;
-				db.onversionchange = () => db.close();
-				if (!db.objectStoreNames.contains(store)) {
+				db.onversionchange = () => {
 					db.close();
-					return resolve(undefined);
-				}
-				const r = op(db.transaction(store, 'readonly').objectStore(store));
-				r.onsuccess = () => {
-					db.close();
-					resolve(r.result as T);
+					open.delete(dbName);
 				};
-				r.onerror = () => {
-					db.close();
-					resolve(undefined);
-				};
+				open.set(dbName, db);
+				resolve(db);
 			};
 		});
-	const count = (dbName: string) => read<number>(dbName, 'docs', (s) => s.count());
-	const seqOf = async (idb: string) =>
-		Number((await read<{ seq?: number }>(idb, 'meta', (s) => s.get('meta')))?.seq ?? -1);
+	const get = async <T>(dbName: string, store: string, key: string) => {
+		const db = await connect(dbName);
+		if (!db?.objectStoreNames.contains(store)) return undefined;
+		return new Promise<T | undefined>((resolve) => {
+			let r: IDBRequest;
+			try {
+				r = db.transaction(store, 'readonly').objectStore(store).get(key);
+			} catch {
+				// Closed meanwhile (an upgrade): the next look reopens it.
+				open.delete(dbName);
+				return resolve(undefined);
+			}
+			r.onsuccess = () => resolve(r.result as T);
+			r.onerror = () => resolve(undefined);
+		});
+	};
+	// The replica's own document count and sequence (the indexeddb adapter's meta record):
+	// one key read per look, not a count of a growing store.
+	const metaOf = async (idb: string) =>
+		(await get<{ seq?: number; doc_count?: number }>(idb, 'meta', 'meta')) ?? {};
 	const cursorOf = async (db: string) =>
-		Number((await read<{ seq?: number }>(exp.readModel, 'cursors', (s) => s.get(db)))?.seq ?? -2);
+		Number((await get<{ seq?: number }>(exp.readModel, 'cursors', db))?.seq ?? -2);
 	const submit = document.querySelector<HTMLButtonElement>('button[type=submit]');
 	if (!submit) throw new Error('no sign-in button');
 	const t0 = performance.now();
@@ -77,7 +92,10 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		times.polls++;
 		const now = () => Math.round(performance.now() - t0);
 		for (const r of exp.replicas) {
-			if (times.replicas[r.idb] === undefined && ((await count(r.idb)) ?? -1) >= r.docs) {
+			if (
+				times.replicas[r.idb] === undefined &&
+				((await metaOf(r.idb)).doc_count ?? -1) >= r.docs
+			) {
 				times.replicas[r.idb] = now();
 			}
 		}
@@ -86,7 +104,7 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		if (times.readModel < 0 && all) {
 			let projected = true;
 			for (const r of exp.replicas) {
-				if ((await cursorOf(r.db)) < (await seqOf(r.idb))) projected = false;
+				if ((await cursorOf(r.db)) < ((await metaOf(r.idb)).seq ?? -1)) projected = false;
 			}
 			if (projected) times.readModel = now();
 		}
@@ -96,10 +114,33 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		}
 		if (times.allReplicas >= 0 && times.readModel >= 0 && times.syncedBadge >= 0) {
 			times.done = Math.max(times.allReplicas, times.readModel, times.syncedBadge);
+			for (const db of open.values()) db.close();
 			return times;
 		}
 	}
 	throw new Error(`first sync not complete in ${exp.timeoutMs} ms: ${JSON.stringify(times)}`);
+}
+
+/** A replica's live documents (not deleted), counted after the clock stopped. */
+export function replicaDocCount(idb: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const req = indexedDB.open(idb);
+		req.onerror = () => reject(req.error);
+		req.onsuccess = () => {
+			const db = req.result;
+			const live = IDBKeyRange.bound([0, ''], [0, []]);
+			const count = db
+				.transaction('docs', 'readonly')
+				.objectStore('docs')
+				.index('deleted,id')
+				.count(live);
+			count.onsuccess = () => {
+				db.close();
+				resolve(count.result);
+			};
+			count.onerror = () => reject(count.error);
+		};
+	});
 }
 
 /** The marks the read model holds (its group-day rows), checked after the clock stopped. */

@@ -1,6 +1,7 @@
 // Where the first sync's time goes (`npm run bench:client -- --profile`): the page's
 // resource timings grouped by CouchDB endpoint, its IndexedDB read-write commits grouped
 // by database (through `installTxProbe`), and a CPU profile (CDP) by script and function.
+import { writeFileSync } from 'node:fs';
 import type { CDPSession, Page } from '@playwright/test';
 
 export interface SyncProfile {
@@ -50,6 +51,9 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 	if (!s) throw new Error('startProfile was not called');
 	const { profile } = (await s.cdp.send('Profiler.stop')) as { profile: CpuProfile };
 	await s.cdp.detach();
+	// KEHOU_BENCH_SYNC_PROFILE=<file>: the raw CPU profile too (for DevTools or a script).
+	const file = process.env.KEHOU_BENCH_SYNC_PROFILE;
+	if (file) writeFileSync(file, JSON.stringify(profile));
 	const raw = await page.evaluate(() => {
 		const w = window as unknown as { __benchTx?: { db: string; stores: string[]; done: number }[] };
 		return {
