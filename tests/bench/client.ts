@@ -382,6 +382,20 @@ function report(runs: Run[]) {
 				''
 			],
 			['  … read model complete', ms(median(runs.map((r) => r.sync.times.readModel))), '', '', ''],
+			[
+				'  of which sign-in (tap → first `_changes`)',
+				ms(median(runs.map((r) => r.sync.times.firstChanges))),
+				`${(median(runs.map((r) => r.sync.times.firstChanges)) / floor).toFixed(1)}×`,
+				'',
+				''
+			],
+			[
+				'  the sync alone (first `_changes` → all)',
+				ms(median(runs.map((r) => r.sync.times.done - r.sync.times.firstChanges))),
+				`${(median(runs.map((r) => r.sync.times.done - r.sync.times.firstChanges)) / floor).toFixed(1)}×`,
+				'',
+				''
+			],
 			['  … badge "synced"', ms(median(runs.map((r) => r.sync.times.syncedBadge))), '', '', ''],
 			[
 				'floor: one IndexedDB transaction',
