@@ -3,6 +3,7 @@
 import { groupDb } from '../../src/lib/domain/databases';
 import { AppPage, RollPage, openRoll, signedIn } from './pages/app.page';
 import { expect, test } from './support/fixtures';
+import { installFetchProbe, installTxProbe, probeLogs } from './support/page-probes';
 import { serverDocs } from './support/server';
 
 const GROUP = 'svc-3-1';
@@ -133,36 +134,8 @@ test('a tap is shown before the background reads and sends it, and still reaches
 	openDevice
 }) => {
 	const tablet = await openDevice();
-	await tablet.context.addInitScript(() => {
-		const log: { db: string; stores: string[]; mode: string; start: number; done: number }[] = [];
-		const sent: { url: string; method: string; at: number }[] = [];
-		Object.assign(window, { __txLog: log, __sent: sent });
-		const transaction = IDBDatabase.prototype.transaction;
-		IDBDatabase.prototype.transaction = function (
-			this: IDBDatabase,
-			stores: string | string[],
-			mode?: IDBTransactionMode,
-			options?: IDBTransactionOptions
-		) {
-			const tx = transaction.call(this, stores, mode, options);
-			const entry = {
-				db: this.name,
-				stores: [...tx.objectStoreNames],
-				mode: mode ?? 'readonly',
-				start: performance.now(),
-				done: -1
-			};
-			log.push(entry);
-			tx.addEventListener('complete', () => (entry.done = performance.now()));
-			return tx;
-		} as typeof IDBDatabase.prototype.transaction;
-		const fetch = window.fetch;
-		window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
-			const url = input instanceof Request ? input.url : String(input);
-			sent.push({ url, method: init?.method ?? 'GET', at: performance.now() });
-			return fetch(input, init);
-		};
-	});
+	await tablet.context.addInitScript(installTxProbe);
+	await tablet.context.addInitScript(installFetchProbe);
 	const { page, app } = await signedIn(tablet.context, server.url, 'teacher', 'kehou-teacher');
 	const roll = await openRoll(app, GROUP);
 	const [idx] = await roll.indexesWith('unmarked');
@@ -177,13 +150,7 @@ test('a tap is shown before the background reads and sends it, and still reaches
 		)
 		.toBe(true);
 
-	const { log, sent } = await page.evaluate(() => {
-		const w = window as unknown as { __txLog: unknown; __sent: unknown };
-		return { log: w.__txLog, sent: w.__sent } as {
-			log: { db: string; stores: string[]; mode: string; start: number; done: number }[];
-			sent: { url: string; method: string; at: number }[];
-		};
-	});
+	const { tx: log, sent } = await page.evaluate(probeLogs);
 	const after = log.filter((t) => t.start >= since);
 	const replica = `_pouch_kehou-replica-${db}`;
 	const write = after.find((t) => t.db === replica && t.mode === 'readwrite');

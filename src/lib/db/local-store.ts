@@ -76,6 +76,8 @@ export class LocalStore {
 	 * destroyed, and the read model is rebuilt without them: no screen may show them.
 	 */
 	async open(dbNames: readonly string[]): Promise<void> {
+		// Every event carries the device id: read it now, not in the first tap's write.
+		this.deviceId().catch(() => {});
 		let dropped = false;
 		for (const [name, feed] of [...this.#feeds]) {
 			if (dbNames.includes(name)) continue;

@@ -3,6 +3,8 @@
 // read IndexedDB directly (the app's PouchDB replicas and Dexie read model) and never
 // write to the app's databases.
 
+import type { TxEntry } from '../../e2e/support/page-probes';
+
 export interface FirstSyncExpect {
 	/**
 	 * Each replicated database: its name (the read model's projector cursor is kept under
@@ -219,41 +221,7 @@ export async function writeFloor(args: { dbs: string[]; name: string }): Promise
 	return { docs: docs.length, bytes, fetchMs, writeMs };
 }
 
-/**
- * Records when each read-write IndexedDB transaction completes (database and stores), by
- * wrapping `IDBDatabase.prototype.transaction` in this page. Installed only for the tap
- * measurements, after the first sync.
- */
-export function installTxProbe(): void {
-	const w = window as unknown as {
-		__benchTx?: { db: string; stores: string[]; mode: string; start: number; done: number }[];
-		__benchTxInstalled?: boolean;
-	};
-	w.__benchTx = [];
-	if (w.__benchTxInstalled) return;
-	w.__benchTxInstalled = true;
-	const original = IDBDatabase.prototype.transaction;
-	IDBDatabase.prototype.transaction = function (
-		this: IDBDatabase,
-		stores: string | string[],
-		mode?: IDBTransactionMode,
-		options?: IDBTransactionOptions
-	) {
-		const tx = original.call(this, stores, mode, options);
-		const entry = {
-			db: this.name,
-			stores: [...tx.objectStoreNames],
-			mode: mode ?? 'readonly',
-			start: performance.now(),
-			done: -1
-		};
-		tx.addEventListener('complete', () => {
-			entry.done = performance.now();
-			w.__benchTx?.push(entry);
-		});
-		return tx;
-	} as typeof IDBDatabase.prototype.transaction;
-}
+export { installTxProbe } from '../../e2e/support/page-probes';
 
 export interface TapTimes {
 	from: string;
@@ -280,9 +248,7 @@ export function tapTile(args: {
 	readModel: string;
 	timeoutMs: number;
 }): Promise<TapTimes> {
-	const w = window as unknown as {
-		__benchTx: { db: string; stores: string[]; mode: string; start: number; done: number }[];
-	};
+	const w = window as unknown as { __txLog: TxEntry[] };
 	const tiles = () => document.querySelectorAll<HTMLElement>('[data-testid=student-tile]');
 	const tile = tiles()[args.index];
 	const student = tile.getAttribute('data-student');
@@ -292,7 +258,7 @@ export function tapTile(args: {
 			.querySelector(`[data-testid=student-tile][data-student="${student}"]`)
 			?.getAttribute('data-status') ?? '';
 	const grid = tile.closest('ul') ?? document.body;
-	w.__benchTx = [];
+	w.__txLog = [];
 	return new Promise<TapTimes>((resolve, reject) => {
 		let t0 = 0;
 		const timer = setTimeout(() => {
@@ -308,8 +274,10 @@ export function tapTile(args: {
 			requestAnimationFrame(() => {
 				const frame = performance.now() - t0;
 				const first = (pred: (e: { db: string; stores: string[] }) => boolean) => {
-					const hit = w.__benchTx.find((e) => e.done >= t0 && e.mode === 'readwrite' && pred(e));
-					return hit ? hit.done - t0 : -1;
+					const done = w.__txLog
+						.filter((e) => e.done >= t0 && e.mode === 'readwrite' && pred(e))
+						.map((e) => e.done - t0);
+					return done.length ? Math.min(...done) : -1;
 				};
 				resolve({
 					from,
@@ -318,7 +286,7 @@ export function tapTile(args: {
 					frame,
 					pouch: first((e) => e.db === args.replica && e.stores.includes('docs')),
 					readModel: first((e) => e.db === args.readModel && e.stores.includes('markDays')),
-					timeline: w.__benchTx
+					timeline: w.__txLog
 						.filter((e) => e.done >= t0)
 						.map((e) => ({
 							tx: `${e.mode === 'readwrite' ? 'rw' : 'r '} ${e.db.replace(/^_pouch_kehou-replica-/, '')} [${e.stores.join(',')}]`,

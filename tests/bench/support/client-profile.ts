@@ -36,7 +36,7 @@ export async function startProfile(page: Page): Promise<void> {
 		return performance.now();
 	});
 	await page.evaluate(() => {
-		(window as unknown as { __benchTx: unknown[] }).__benchTx = [];
+		(window as unknown as { __txLog: unknown[] }).__txLog = [];
 	});
 	const cdp = await page.context().newCDPSession(page);
 	await cdp.send('Profiler.enable');
@@ -55,7 +55,9 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 	const file = process.env.KEHOU_BENCH_SYNC_PROFILE;
 	if (file) writeFileSync(file, JSON.stringify(profile));
 	const raw = await page.evaluate(() => {
-		const w = window as unknown as { __benchTx?: { db: string; stores: string[]; done: number }[] };
+		const w = window as unknown as {
+			__txLog?: { db: string; stores: string[]; mode: string; done: number }[];
+		};
 		return {
 			resources: performance
 				.getEntriesByType('resource')
@@ -66,7 +68,7 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 					end: e.responseEnd,
 					bytes: e.encodedBodySize
 				})),
-			tx: w.__benchTx ?? []
+			tx: (w.__txLog ?? []).filter((t) => t.mode === 'readwrite' && t.done >= 0)
 		};
 	});
 	const byKind = new Map<string, SyncProfile['requests'][number]>();
