@@ -3,6 +3,7 @@
 // connection per request, gzip accepted). Its cycle costs the tablet what a tablet's
 // PouchDB costs (local reads and writes, revision trees, checkpoints), so a bench of many
 // such tablets on a few cores measures them as much as the server (sync-server/README.md).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type ClientDatabase } from '../../../sync-server/test-helpers';
 import type { Doc } from '../../../sync-server/storage';
@@ -27,6 +28,8 @@ export class PouchTablet {
 	private log: RequestTiming[] | null = null;
 
 	constructor(private readonly opts: PouchTabletOptions) {
+		// leveldown makes a database's folder, not the folders above it.
+		mkdirSync(opts.dir, { recursive: true });
 		this.group = new Client(join(opts.dir, 'group'), { adapter: 'leveldb' });
 		this.school = new Client(join(opts.dir, 'school'), { adapter: 'leveldb' });
 		this.groupRemote = this.remote(opts.groupDb);
