@@ -103,13 +103,28 @@ function folderSize(dir: string): number {
 	}
 }
 
+/**
+ * Sizes per database, measured again after a write or after `SIZE_MAX_AGE_MS` (LevelDB
+ * compacts in the background): a replicator asks `GET /{db}` several times a cycle and
+ * never reads `sizes`, while a directory listing and a stat per file block the thread.
+ */
+const sizes = new Map<string, { seq: number | string; at: number; bytes: number }>();
+const SIZE_MAX_AGE_MS = 10_000;
+
+function dbSize(storage: Storage, name: string, seq: number | string): number {
+	if (storage.backend.kind !== 'leveldb') return 0;
+	const now = Date.now();
+	const known = sizes.get(`${storage.dataDir}\0${name}`);
+	if (known && known.seq === seq && now - known.at < SIZE_MAX_AGE_MS) return known.bytes;
+	const bytes = folderSize(join(storage.dataDir, 'dbs', safeName(name)));
+	sizes.set(`${storage.dataDir}\0${name}`, { seq, at: now, bytes });
+	return bytes;
+}
+
 export async function dbInfo(storage: Storage, name: string): Promise<Record<string, unknown>> {
 	const db = storage.db(name);
 	const info = await db.info();
-	const file =
-		storage.backend.kind === 'leveldb'
-			? folderSize(join(storage.dataDir, 'dbs', safeName(name)))
-			: 0;
+	const file = dbSize(storage, name, info.update_seq);
 	return {
 		db_name: name,
 		purge_seq: '0',

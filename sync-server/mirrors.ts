@@ -103,7 +103,8 @@ export class Mirrors {
 
 	/**
 	 * Moves the checkpoint over a batch that holds no mirrored document without reading the
-	 * feed back, when the batch follows the checkpoint directly. Integer sequences only (the
+	 * feed back, when the batch follows the checkpoint directly (the one in memory, or the
+	 * stored one when this process has not passed over the database yet). Integer sequences only (the
 	 * LevelDB store, written by this process alone): every write of a database that moves
 	 * its sequence runs under its write lock, and the caller read `from` and `to` under that
 	 * lock around its own write, so the changes in (from, to] are that batch's documents.
@@ -116,8 +117,10 @@ export class Mirrors {
 		}
 		if (ids.some(isMirrored) || !parseDbName(name)) return Promise.resolve(false);
 		return this.storage.withWriteLock(`\0mirror:${name}`, async () => {
-			const cp = this.checkpoints.get(name);
-			if (!cp || cp.seq !== from) return false;
+			// First write since start (a new group's first push): the stored checkpoint, read
+			// now, is as good as one kept in memory — never ahead of what is copied.
+			const cp = this.checkpoints.get(name) ?? (await this.checkpoint(name, this.storage.db(name)));
+			if (cp.seq !== from) return false;
 			cp.seq = to;
 			cp.unstored += to - from;
 			if (cp.unstored >= PERSIST_EVERY) await this.persist(name, cp);

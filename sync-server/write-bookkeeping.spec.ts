@@ -10,8 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { schoolDate } from './demo';
 import { cachingGets } from './doc-cache';
 import { freshDb, raw, sharedServer } from './protocol-helpers';
+import { Mirrors, type WrittenBatch } from './mirrors';
 import { Pouch } from './storage-pouch';
-import type { Doc } from './storage';
+import { Storage, type Doc } from './storage';
 import { FIRST_STUDENT, TEACHER_DB, call, mark, signIn } from './test-helpers';
 
 const s = sharedServer();
@@ -112,6 +113,83 @@ describe('the mirrors’ checkpoint', () => {
 		// Acknowledged to the sender means stored at the receiver.
 		const there = await raw(s.url, `/kh-demo--g--svc-3-2/${encodeURIComponent(handover._id)}`);
 		expect(there.status).toBe(200);
+	});
+});
+
+describe('the mirrors’ checkpoint of a database this process has not written yet', () => {
+	async function store() {
+		const dir = mkdtempSync(join(tmpdir(), 'kehou-mirror-cp-'));
+		const storage = new Storage(dir, {});
+		await storage.init();
+		cleanups.push(async () => {
+			await storage.close();
+			rmSync(dir, { recursive: true, force: true });
+		});
+		return storage;
+	}
+	const HOME = 'kh-t--g--svc-a';
+	const handoverTo = (group: string): Doc => {
+		const id = uuidv7();
+		return {
+			_id: `handover:${id}`,
+			type: 'handover',
+			id,
+			at: new Date().toISOString(),
+			deviceId: 'device-1',
+			author: 'teacher',
+			groupId: 'svc-a',
+			studentId: 's0001',
+			date: '2026-11-30',
+			to: { kind: 'group', groupId: group },
+			receivedBy: '陈志远'
+		};
+	};
+	/** Writes as `writeDocs` does: sequences read around the batch. */
+	async function write(storage: Storage, docs: Doc[]): Promise<WrittenBatch> {
+		const db = storage.db(HOME);
+		const from = (await db.info()).update_seq;
+		await db.bulkDocs(docs);
+		const to = (await db.info()).update_seq;
+		return { from, to, ids: docs.map((d) => d._id!) };
+	}
+	/** Counts the home database's changes reads while `run` runs. */
+	async function feedReads(storage: Storage, run: () => Promise<void>): Promise<number> {
+		const db = storage.db(HOME);
+		const changes = db.changes.bind(db);
+		let reads = 0;
+		db.changes = (opts) => {
+			reads++;
+			return changes(opts);
+		};
+		try {
+			await run();
+		} finally {
+			db.changes = changes;
+		}
+		return reads;
+	}
+
+	it('passes over a first batch from the stored checkpoint, and copies the next handover', async () => {
+		const storage = await store();
+		const mirrors = new Mirrors(storage);
+		const marks = Array.from({ length: 3 }, () => mark({ groupId: 'svc-a', studentId: 's0001' }));
+		const batch = await write(storage, marks);
+		expect(await feedReads(storage, () => mirrors.afterWrite(HOME, batch))).toBe(0);
+		const handover = handoverTo('svc-b');
+		await mirrors.afterWrite(HOME, await write(storage, [handover]));
+		const copy = await storage.db('kh-t--g--svc-b').get(handover._id!);
+		expect(copy._rev).toBe((await storage.db(HOME).get(handover._id!))._rev);
+	});
+
+	it('reads the feed when the stored checkpoint is behind (a crash before the copy)', async () => {
+		const storage = await store();
+		// A handover stored, then the process died before copying it.
+		const handover = handoverTo('svc-c');
+		await write(storage, [handover]);
+		const restarted = new Mirrors(storage);
+		const batch = await write(storage, [mark({ groupId: 'svc-a', studentId: 's0001' })]);
+		expect(await feedReads(storage, () => restarted.afterWrite(HOME, batch))).toBeGreaterThan(0);
+		expect((await storage.db('kh-t--g--svc-c').get(handover._id!))._id).toBe(handover._id);
 	});
 });
 

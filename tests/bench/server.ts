@@ -9,8 +9,13 @@
 // change of utime+stime in /proc/<pid>/stat over the workload, memory is VmHWM (peak RSS
 // over the workload: reset before it through /proc/<pid>/clear_refs, since sign-ins during
 // setup run scrypt with 32 MB each).
+// Tablets (`--tablet-kind`): `wire` (default) sends the HTTP requests PouchDB's replicator
+// sends, built beforehand, so that the tablets' CPU is their HTTP alone and the server is
+// what is measured; `pouchdb` runs real PouchDB clients on LevelDB (support/*-tablet.ts).
 // Options: --tablets 50,200  --steady-tablets 200 (0: no steady run)  --quick  --no-peer
 //          --workers 4  --cpu-prof <dir> (our server runs with node --cpu-prof into <dir>)
+//          --tablet-kind wire|pouchdb  --close-connections (wire: a connection per request,
+//          as PouchDB in Node makes them; default keep-alive, as a browser)
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,21 +23,27 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Client, mark, signIn } from '../../sync-server/test-helpers';
-import { Storage, type Doc } from '../../sync-server/storage';
-import { hashPassword } from '../../sync-server/users';
-import type { TabletResult, TabletSpec, WorkerConfig } from './server-tablets';
+import { Client, signIn } from '../../sync-server/test-helpers';
+import type { WorkerConfig } from './server-tablets';
+import {
+	afternoonDocs,
+	AFTERNOON,
+	authorOf,
+	GROUP_DB_PATTERN,
+	groupOf,
+	PASSWORD,
+	SCHOOL_DB,
+	SCHOOL_DOCS,
+	schoolDocs,
+	seedKehou
+} from './support/bench-school';
 import { percentile } from './support/stats';
+import type { TabletKind, TabletResult, TabletSpec } from './support/tablets';
+import type { ChangeRow } from './support/wire-tablet';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PEER_DIR = process.env.KEHOU_BENCH_PEER_DIR ?? join(tmpdir(), 'kehou-bench-peer');
 const PEER_BIN = join(PEER_DIR, 'node_modules/pouchdb-server/bin/pouchdb-server');
-const SCHOOL = 'bench';
-const SCHOOL_DB = `kh-${SCHOOL}--school`;
-const GROUP_DB = `kh-${SCHOOL}--g--{group}`;
-const AFTERNOON = 91;
-const SCHOOL_DOCS = 500;
-const PASSWORD = 'bench-password';
 const SERVER_MAIN = join(ROOT, 'sync-server/dist/main.js');
 /** Node flags our server runs with, as in `npm start` (`KEHOU_BENCH_NODE_FLAGS` to try others). */
 const SERVER_NODE_FLAGS = (process.env.KEHOU_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4')
@@ -47,7 +58,9 @@ const { values: opts } = parseArgs({
 		quick: { type: 'boolean', default: false },
 		'no-peer': { type: 'boolean', default: false },
 		workers: { type: 'string', default: '4' },
-		'cpu-prof': { type: 'string' }
+		'cpu-prof': { type: 'string' },
+		'tablet-kind': { type: 'string', default: 'wire' },
+		'close-connections': { type: 'boolean', default: false }
 	}
 });
 const BURSTS = opts.tablets
@@ -57,35 +70,8 @@ const BURSTS = opts.tablets
 const STEADY_N = Number(opts['steady-tablets']);
 const SPREAD_MS = opts.quick ? 20_000 : 60_000;
 const WORKERS = Number(opts.workers);
-
-const groupOf = (i: number) => `svc-${i}`;
-
-function schoolDocs(): Doc[] {
-	const docs: Doc[] = [
-		{ _id: 'school', type: 'school', name: '基准测试小学', termName: '2026–2027学年第一学期' }
-	];
-	for (let i = 0; docs.length < SCHOOL_DOCS && i < 200; i++) {
-		docs.push({
-			_id: `group:${groupOf(i)}`,
-			type: 'group',
-			id: groupOf(i),
-			kind: 'service',
-			name: `课后服务 ${i}`,
-			teacherIds: [`t-${i}`],
-			capacity: 45
-		});
-	}
-	for (let i = 0; docs.length < SCHOOL_DOCS; i++) {
-		docs.push({
-			_id: `staff:t-${i}`,
-			type: 'staff',
-			id: `t-${i}`,
-			name: `教师${i}`,
-			roles: ['teacher']
-		});
-	}
-	return docs;
-}
+const KIND = opts['tablet-kind'] as TabletKind;
+if (KIND !== 'wire' && KIND !== 'pouchdb') throw new Error('--tablet-kind wire|pouchdb');
 
 interface Running {
 	url: string;
@@ -93,6 +79,8 @@ interface Running {
 	child: ChildProcess;
 	/** Session cookies per tablet (our server), or none (the peer runs as admin party). */
 	cookies: Array<string | undefined>;
+	/** The school database's documents in sequence order, as the server lists them. */
+	school: ChangeRow[];
 	stop(): Promise<void>;
 }
 
@@ -120,26 +108,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 async function startKehou(dataDir: string, n: number): Promise<Running> {
 	// Accounts and the school database go in before the server starts (LevelDB is locked).
-	const storage = new Storage(dataDir, {});
-	await storage.init();
-	const password = await hashPassword(PASSWORD);
-	const now = new Date().toISOString();
-	await storage.system.bulkDocs(
-		Array.from({ length: n }, (_, i) => ({
-			_id: `user:t${i}`,
-			type: 'user',
-			name: `t${i}`,
-			displayName: `教师${i}`,
-			schoolId: SCHOOL,
-			staffId: null,
-			roles: ['teacher'],
-			groups: [groupOf(i)],
-			password,
-			createdAt: now
-		})) as unknown as Doc[]
-	);
-	await storage.db(SCHOOL_DB).bulkDocs(schoolDocs());
-	await storage.close();
+	await seedKehou(dataDir, n);
 
 	const prof = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
 	// The bundle `npm start` runs (built once per benchmark run), not TypeScript through tsx.
@@ -169,11 +138,12 @@ async function startKehou(dataDir: string, n: number): Promise<Running> {
 	const cookies: string[] = [];
 	for (let i = 0; i < n; i += 8) {
 		const batch = Array.from({ length: Math.min(8, n - i) }, (_, k) =>
-			signIn(url, `t${i + k}`, PASSWORD)
+			signIn(url, authorOf(i + k), PASSWORD)
 		);
 		cookies.push(...(await Promise.all(batch)));
 	}
-	return { url, pid: child.pid!, child, cookies, stop: () => stopChild(child) };
+	const school = await schoolChanges(url, cookies[0]);
+	return { url, pid: child.pid!, child, cookies, school, stop: () => stopChild(child) };
 }
 
 function ensurePeer(): void {
@@ -219,8 +189,24 @@ async function startPeer(dataDir: string, n: number): Promise<Running> {
 		pid: child.pid!,
 		child,
 		cookies: Array(n).fill(undefined),
+		school: await schoolChanges(url),
 		stop: () => stopChild(child)
 	};
+}
+
+/**
+ * What a first pull of the school must receive, read once before the workload (a request
+ * no tablet makes, so it warms no answer the tablets ask for).
+ */
+async function schoolChanges(url: string, cookie?: string): Promise<ChangeRow[]> {
+	const res = await fetch(`${url}/${SCHOOL_DB}/_changes?style=all_docs`, {
+		headers: cookie ? { Cookie: cookie } : {}
+	});
+	const body = (await res.json()) as {
+		results: Array<{ id: string; changes: Array<{ rev: string }> }>;
+	};
+	if (!res.ok || body.results.length !== SCHOOL_DOCS) throw new Error('school not seeded');
+	return body.results.map((r) => ({ id: r.id, rev: r.changes[0].rev }));
 }
 
 function cpuSeconds(pid: number): number {
@@ -259,23 +245,27 @@ async function runTablets(server: Running, mode: 'burst' | 'steady', n: number):
 	for (let w = 0; w * per < n; w++) {
 		const tablets: TabletSpec[] = [];
 		for (let i = w * per; i < Math.min(n, (w + 1) * per); i++) {
-			tablets.push({ index: i, group: groupOf(i), author: `t${i}`, cookie: server.cookies[i] });
+			tablets.push({ index: i, group: groupOf(i), author: authorOf(i), cookie: server.cookies[i] });
 		}
-		const cfg: Omit<WorkerConfig, 'groupDb'> & { groupDbPattern: string } = {
+		const cfg: WorkerConfig = {
 			url: server.url,
+			kind: KIND,
 			schoolDb: SCHOOL_DB,
-			groupDbPattern: GROUP_DB,
+			groupDbPattern: GROUP_DB_PATTERN,
+			school: server.school,
 			mode,
 			tablets,
 			total: n,
 			spreadMs: SPREAD_MS,
-			afternoon: AFTERNOON
+			afternoon: AFTERNOON,
+			keepAlive: !opts['close-connections']
 		};
 		const child = spawn(
 			process.execPath,
-			['--import', 'tsx', join(import.meta.dirname, 'server-tablets.ts'), JSON.stringify(cfg)],
+			['--import', 'tsx', join(import.meta.dirname, 'server-tablets.ts')],
 			{ stdio: ['pipe', 'pipe', 'inherit'] }
 		);
+		child.stdin!.write(JSON.stringify(cfg) + '\n');
 		workers.push({
 			child,
 			lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
@@ -362,9 +352,7 @@ async function ceiling(n: number): Promise<number> {
 	const dbs = Array.from({ length: n }, (_, i) => ({
 		group: new Client(join(dir, `g${i}`), { adapter: 'leveldb' }),
 		school: new Client(join(dir, `s${i}`), { adapter: 'leveldb' }),
-		docs: Array.from({ length: AFTERNOON }, () =>
-			mark({ groupId: groupOf(i), studentId: 's0001', author: `t${i}` })
-		)
+		docs: afternoonDocs(i)
 	}));
 	const t0 = performance.now();
 	await Promise.all(
@@ -426,7 +414,7 @@ async function benchMain(): Promise<void> {
 	if (withPeer) ensurePeer();
 	execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
 	console.log(
-		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${WORKERS} tablet processes, Node ${process.version}, load average ${load()}`
+		`Kehou sync-server benchmark — bursts ${BURSTS.join(', ')}, steady ${STEADY_N} over ${SPREAD_MS / 1000} s, ${KIND} tablets${KIND === 'wire' ? (opts['close-connections'] ? ' (a connection per request)' : ' (keep-alive)') : ''} in ${WORKERS} processes, Node ${process.version}, load average ${load()}`
 	);
 	const rows: Row[] = [];
 	const targets = withPeer ? (['kehou', 'pouchdb-server'] as const) : (['kehou'] as const);
