@@ -30,6 +30,7 @@ import {
 	AFTERNOON,
 	authorOf,
 	GROUP_DB_PATTERN,
+	groupDbOf,
 	groupOf,
 	PASSWORD,
 	SCHOOL_DB,
@@ -178,6 +179,16 @@ async function startPeer(dataDir: string, n: number): Promise<Running> {
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	await fetch(`${url}/${SCHOOL_DB}`, { method: 'PUT' });
+	// The classes' databases exist before the workload, as on ours (seedKehou).
+	for (let i = 0; i < n; i += 16) {
+		await Promise.all(
+			Array.from({ length: Math.min(16, n - i) }, (_, k) =>
+				fetch(`${url}/${groupDbOf(groupOf(i + k))}`, { method: 'PUT' }).then((r) => {
+					if (r.status !== 201) throw new Error(`creating a group database: ${r.status}`);
+				})
+			)
+		);
+	}
 	const res = await fetch(`${url}/${SCHOOL_DB}/_bulk_docs`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json' },

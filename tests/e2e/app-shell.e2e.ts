@@ -33,6 +33,12 @@ test('the app and its data load with the server stopped', async ({ server, openD
 
 test.describe('updates', () => {
 	test.use({ serverOptions: { copyBuild: true } });
+	// Playwright attaches to every service worker and, rarely, leaves the one Chromium
+	// restarts to deliver SKIP_WAITING paused for good (support/update.ts wakes it, which
+	// works almost always: one miss in this project's CI so far, none in 8 repeated local
+	// runs, and a browser without a debugger never pauses it). One retry keeps that quirk of
+	// the harness from failing the suite; a real failure fails both attempts.
+	test.describe.configure({ retries: 1 });
 
 	test('a new version is offered and taken only when the user agrees', async ({
 		server,

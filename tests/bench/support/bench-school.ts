@@ -60,8 +60,9 @@ export function afternoonDocs(index: number, n = AFTERNOON): Doc[] {
 }
 
 /**
- * Accounts `t0…t{n-1}` (teachers of `svc-0…`) and the school database, written into a data
- * folder before our server opens it (LevelDB is locked while the server runs).
+ * Accounts `t0…t{n-1}` (teachers of `svc-0…`), their classes' (empty) databases and the
+ * school database, written into a data folder before our server opens it (LevelDB is
+ * locked while the server runs).
  */
 export async function seedKehou(dataDir: string, n: number): Promise<void> {
 	const storage = new Storage(dataDir, {});
@@ -83,5 +84,8 @@ export async function seedKehou(dataDir: string, n: number): Promise<void> {
 		})) as unknown as Doc[]
 	);
 	await storage.db(SCHOOL_DB).bulkDocs(schoolDocs());
+	// Each class's database exists before its tablet's first afternoon: the administrator
+	// creates it with the class (admin-dbs.ts), not the first push.
+	for (let i = 0; i < n; i++) await storage.create(groupDbOf(groupOf(i)));
 	await storage.close();
 }
