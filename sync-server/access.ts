@@ -94,15 +94,16 @@ export function noteUnknownIds(db: PouchDatabase, seq: number | string, ids: str
 }
 
 /**
- * Which of `ids` are stored, with any revision, deleted or not: one `get` each (a missing
- * document costs one LevelDB read; PouchDB's `allDocs({keys})` opens an iterator per key,
- * which cost a 91-document push about twice as much), none for ids `noteUnknownIds` holds
- * at the current sequence.
+ * Which of `ids` are stored, with any revision, deleted or not: one read for all of them
+ * where the store can (`knownIds`), else one `get` each (PouchDB's `allDocs({keys})` opens
+ * an iterator per key, which cost a 91-document push about twice as much); none for ids
+ * `noteUnknownIds` holds at the current sequence.
  */
 export async function storedIds(db: PouchDatabase, ids: Iterable<string>): Promise<Set<string>> {
 	const found = new Set<string>();
 	const noted = unknownIds.get(db);
 	const known = noted && noted.seq === (await db.info()).update_seq ? noted.ids : new Set<string>();
+	if (db.knownIds) return db.knownIds([...ids].filter((id) => !known.has(id)));
 	await Promise.all(
 		[...ids]
 			.filter((id) => !known.has(id))

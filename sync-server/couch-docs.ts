@@ -179,8 +179,8 @@ type RevsDiff = Record<string, { missing: string[]; possible_ancestors?: string[
 /**
  * `_revs_diff` as CouchDB answers it: per id the revisions not stored, and beside them the
  * stored leaves of a lower generation (`possible_ancestors`), so a replicator can send
- * attachments since them. Each id's leaves are read first (an unknown document: one read,
- * all its revisions missing); PouchDB's `revsDiff` then judges only ids that exist. The
+ * attachments since them. Each id's leaves are read first (unknown documents: one read for
+ * all of them where the store can, else one each; all their revisions missing); PouchDB's `revsDiff` then judges only ids that exist. The
  * unknown ids are noted for the `_bulk_docs` that follows (access.ts `noteUnknownIds`).
  */
 async function diffRevs(db: PouchDatabase, req: Record<string, string[]>): Promise<RevsDiff> {
@@ -188,8 +188,10 @@ async function diffRevs(db: PouchDatabase, req: Record<string, string[]>): Promi
 	if (ids.length === 0) return {};
 	const seq = (await db.info()).update_seq;
 	const leavesOf = new Map<string, Array<{ ok?: Doc }>>();
+	// Where the store can say in one read which ids it holds, only those are read one by one.
+	const known = db.knownIds ? await db.knownIds(ids) : null;
 	await Promise.all(
-		ids.map(async (id) => {
+		(known ? ids.filter((id) => known.has(id)) : ids).map(async (id) => {
 			const leaves = await db.get(id, { open_revs: 'all' }).catch((e: { status?: number }) => {
 				if (e?.status === 404) return null;
 				throw e;

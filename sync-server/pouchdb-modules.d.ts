@@ -12,3 +12,17 @@ declare module 'pouchdb-replication' {
 	const plugin: unknown;
 	export default plugin;
 }
+
+// leveldown ships no types: the few calls storage-level.ts makes on it.
+declare module 'leveldown' {
+	interface LevelDown {
+		getMany(
+			keys: string[],
+			options: { asBuffer: boolean; fillCache?: boolean },
+			callback: (err: Error | null, values: Array<string | undefined>) => void
+		): void;
+	}
+	function leveldown(location: string): LevelDown;
+	export type { LevelDown };
+	export default leveldown;
+}

@@ -11,6 +11,34 @@ import { join } from 'node:path';
 import type { PouchDatabase, StoreBackend } from './storage';
 import { cachingGets } from './doc-cache';
 import { Pouch, facade } from './storage-pouch';
+import leveldown, { type LevelDown } from 'leveldown';
+
+/**
+ * The LevelDB under each served database's PouchDB, by folder, for reads PouchDB has no
+ * call for (`knownIds`). PouchDB asks this factory for its LevelDB whenever it opens one.
+ */
+const levels = new Map<string, LevelDown>();
+function kehouLevelDown(location: string): LevelDown {
+	const db = leveldown(location);
+	levels.set(location, db);
+	return db;
+}
+
+/**
+ * PouchDB's LevelDB adapter keeps each document's metadata (its revision tree, deleted
+ * ones too) under `ÿdocument-storeÿ<id>` (sublevel-pouchdb's key prefix; pinned versions,
+ * storage.spec.ts checks the answer against PouchDB's own reads).
+ */
+const metadataKey = (id: string) => `\xffdocument-store\xff${id}`;
+
+function knownIn(level: LevelDown, ids: string[]): Promise<Set<string>> {
+	return new Promise((resolve, reject) => {
+		level.getMany(ids.map(metadataKey), { asBuffer: false }, (err, values) => {
+			if (err) return reject(err);
+			resolve(new Set(ids.filter((_, i) => values[i] !== undefined)));
+		});
+	});
+}
 
 /** File-system name: everything outside `[a-z0-9_-]` is %-escaped (`%` never occurs in names). */
 export const safeName = (name: string) =>
@@ -80,6 +108,17 @@ export class LevelBackend implements StoreBackend {
 		let f = this.facades.get(name);
 		if (!f) {
 			f = facade((fn) => this.use(name, fn));
+			const location = this.path(name);
+			f.knownIds = (ids) =>
+				ids.length === 0
+					? Promise.resolve(new Set())
+					: this.use(name, async (db) => {
+							// The handle is open (and stays so while this runs): its LevelDB is known.
+							await db.info();
+							const level = levels.get(location);
+							if (!level) throw new Error(`no LevelDB open for ${name}`);
+							return knownIn(level, ids);
+						});
 			this.facades.set(name, f);
 		}
 		return f;
@@ -112,7 +151,10 @@ export class LevelBackend implements StoreBackend {
 				// Most recently used goes last.
 				this.handles.delete(name);
 			} else {
-				h = { db: new Pouch(this.path(name), { adapter: 'leveldb' }), refs: 0 };
+				h = {
+					db: new Pouch(this.path(name), { adapter: 'leveldb', db: kehouLevelDown }),
+					refs: 0
+				};
 				this.stats.opened++;
 			}
 			this.handles.set(name, h);
@@ -140,6 +182,7 @@ export class LevelBackend implements StoreBackend {
 		} catch {
 			// A failed close leaves nothing we could retry; the next open reports any real problem.
 		} finally {
+			levels.delete(this.path(name));
 			this.stats.closed++;
 			this.closing.delete(name);
 		}
@@ -160,6 +203,7 @@ export class LevelBackend implements StoreBackend {
 			if (h.refs > 0) throw new Error(`${name} is in use`);
 			this.handles.delete(name);
 			await h.db.close().catch(() => undefined);
+			levels.delete(this.path(name));
 		}
 		rmSync(this.path(name), { recursive: true, force: true });
 		return true;
@@ -177,6 +221,7 @@ export class LevelBackend implements StoreBackend {
 
 	async close(): Promise<void> {
 		const handles = [...this.handles.values()];
+		for (const name of this.handles.keys()) levels.delete(this.path(name));
 		this.handles.clear();
 		const dbs = handles.map((h) => h.db);
 		if (this.systemDb) dbs.push(this.systemDb);

@@ -86,6 +86,35 @@ describe('LevelDB handles (LRU)', () => {
 		expect((storage.backend as LevelBackend).openCount).toBeLessThanOrEqual(1);
 	});
 
+	it('knows which ids it holds as PouchDB does, deleted and conflicted ones too, across reopening', async () => {
+		const storage = new Storage(tempDir(), { maxOpenDbs: 1 });
+		cleanups.push(() => storage.close());
+		await storage.init();
+		const db = storage.db('known-ids');
+		const other = storage.db('known-other');
+		const ids = ['plain', 'mark:01JQ中文', 'a b/c?d', 'gone', 'split'];
+		await db.bulkDocs(ids.map((_id) => ({ _id, n: 1 })));
+		const gone = await db.get('gone');
+		await db.remove('gone', gone._rev as string);
+		await db.bulkDocs([{ _id: 'split', _rev: '1-abc', n: 2 }], { new_edits: false });
+		await other.put({ _id: 'elsewhere' });
+		const asked = [...ids, 'never', 'elsewhere', 'plain2', 'plai'];
+		// PouchDB's own answer: an id with any leaf (deleted ones too) is held.
+		const held = new Set<string>();
+		for (const id of asked) {
+			const leaves = (await db.get(id, { open_revs: 'all' }).catch(() => [])) as unknown[];
+			if (leaves.length) held.add(id);
+		}
+		expect([...held].sort()).toEqual([...ids].sort());
+		expect(await db.knownIds!(asked)).toEqual(held);
+		// `other` took the only handle: `db` is closed and opened again for the read.
+		await other.info();
+		expect((storage.backend as LevelBackend).stats.closed).toBeGreaterThan(0);
+		expect(await db.knownIds!(asked)).toEqual(held);
+		expect(await other.knownIds!(asked)).toEqual(new Set(['elsewhere']));
+		expect(await db.knownIds!([])).toEqual(new Set());
+	});
+
 	it('serves 20 databases over HTTP with KEHOU_MAX_OPEN_DBS=3', async () => {
 		const r = await startServer({ demo: false, storage: { maxOpenDbs: 3 } });
 		cleanups.push(() => r.stop());

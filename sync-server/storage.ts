@@ -48,6 +48,11 @@ export interface PouchDatabase {
 	): Promise<Record<string, { missing: string[]; possible_ancestors?: string[] }>>;
 	getAttachment(id: string, name: string, opts?: Record<string, unknown>): Promise<Buffer>;
 	close(): Promise<void>;
+	/**
+	 * Which of `ids` have a stored document (any revision, deleted or not), in one read of
+	 * the store; only where the store can (the LevelDB store), else callers read each id.
+	 */
+	knownIds?(ids: string[]): Promise<Set<string>>;
 }
 
 export interface BulkGetResult {
