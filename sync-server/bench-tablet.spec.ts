@@ -82,6 +82,22 @@ function byKind(requests: RequestTiming[]): Record<string, number> {
 	return Object.fromEntries(Object.entries(counts).sort());
 }
 
+/**
+ * The same requests, kind by kind. One exception: PouchDB's replicator writes a checkpoint
+ * by reading it first and skipping the write when it already holds that sequence, and how
+ * many such tries it makes depends on timing — under load it once read one checkpoint
+ * fewer (CI: 5 instead of 6 in a steady cycle, the same writes). So checkpoint reads may
+ * differ by one.
+ */
+function expectSameRequests(wire: RequestTiming[], pouch: RequestTiming[]): void {
+	const CHECKPOINT_READ = 'GET /{db}/_local/…';
+	const w = byKind(wire);
+	const p = byKind(pouch);
+	expect({ ...w, [CHECKPOINT_READ]: 0 }).toEqual({ ...p, [CHECKPOINT_READ]: 0 });
+	expect(w[CHECKPOINT_READ]).toBeGreaterThan(0);
+	expect(Math.abs(w[CHECKPOINT_READ] - (p[CHECKPOINT_READ] ?? 0))).toBeLessThanOrEqual(1);
+}
+
 /** The group database as the server holds it: ids, revisions and bodies. */
 async function groupDocs(server: { url: string; cookie: string }) {
 	const res = await call(server.url, `/${GROUP_DB}/_all_docs?include_docs=true`, {
@@ -104,7 +120,7 @@ describe('the bench wire tablet', () => {
 		expect(await pouch.cycle('burst', pouchRequests)).toEqual({ pushed: 91, pulled: 500 });
 		expect(await wire.cycle('burst', wireRequests)).toEqual({ pushed: 91, pulled: 500 });
 
-		expect(byKind(wireRequests)).toEqual(byKind(pouchRequests));
+		expectSameRequests(wireRequests, pouchRequests);
 		expect(wireRequests.length).toBe(36);
 		expect(await groupDocs(b)).toEqual(await groupDocs(a));
 		expect((await groupDocs(b)).length).toBe(91);
@@ -125,7 +141,7 @@ describe('the bench wire tablet', () => {
 		expect(await pouch.cycle('steady', pouchRequests, true)).toEqual({ pushed: 91, pulled: 0 });
 		expect(await wire.cycle('steady', wireRequests, true)).toEqual({ pushed: 91, pulled: 0 });
 
-		expect(byKind(wireRequests)).toEqual(byKind(pouchRequests));
+		expectSameRequests(wireRequests, pouchRequests);
 		expect(await groupDocs(b)).toEqual(await groupDocs(a));
 	});
 
