@@ -100,23 +100,22 @@ export function noteUnknownIds(db: PouchDatabase, seq: number | string, ids: str
  * `noteUnknownIds` holds at the current sequence.
  */
 export async function storedIds(db: PouchDatabase, ids: Iterable<string>): Promise<Set<string>> {
-	const found = new Set<string>();
 	const noted = unknownIds.get(db);
-	const known = noted && noted.seq === (await db.info()).update_seq ? noted.ids : new Set<string>();
-	if (db.knownIds) return db.knownIds([...ids].filter((id) => !known.has(id)));
+	const unknown = noted && noted.seq === (await db.info()).update_seq ? noted.ids : null;
+	const asked = [...ids].filter((id) => !unknown?.has(id));
+	if (db.knownIds) return db.knownIds(asked);
+	const found = new Set<string>();
 	await Promise.all(
-		[...ids]
-			.filter((id) => !known.has(id))
-			.map((id) =>
-				db.get(id).then(
-					() => found.add(id),
-					(e: { status?: number; reason?: string }) => {
-						// A deleted document answers 404 `deleted`, an unknown one 404 `missing`.
-						if (e?.status === 404 && e.reason === 'deleted') found.add(id);
-						else if (e?.status !== 404) throw e;
-					}
-				)
+		asked.map((id) =>
+			db.get(id).then(
+				() => found.add(id),
+				(e: { status?: number; reason?: string }) => {
+					// A deleted document answers 404 `deleted`, an unknown one 404 `missing`.
+					if (e?.status === 404 && e.reason === 'deleted') found.add(id);
+					else if (e?.status !== 404) throw e;
+				}
 			)
+		)
 	);
 	return found;
 }

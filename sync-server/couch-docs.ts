@@ -180,8 +180,9 @@ type RevsDiff = Record<string, { missing: string[]; possible_ancestors?: string[
  * `_revs_diff` as CouchDB answers it: per id the revisions not stored, and beside them the
  * stored leaves of a lower generation (`possible_ancestors`), so a replicator can send
  * attachments since them. Each id's leaves are read first (unknown documents: one read for
- * all of them where the store can, else one each; all their revisions missing); PouchDB's `revsDiff` then judges only ids that exist. The
- * unknown ids are noted for the `_bulk_docs` that follows (access.ts `noteUnknownIds`).
+ * all of them where the store can, else one each; all their revisions missing); PouchDB's
+ * `revsDiff` then judges only ids that exist. The unknown ids are noted for the
+ * `_bulk_docs` that follows (access.ts `noteUnknownIds`).
  */
 async function diffRevs(db: PouchDatabase, req: Record<string, string[]>): Promise<RevsDiff> {
 	const ids = Object.keys(req);
