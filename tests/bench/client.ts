@@ -15,6 +15,12 @@
 // starts from an unmarked roll.
 // Options: --runs 3  --taps 45  --profile (resource timings and IndexedDB commits of the
 // first sync, printed per run)  --keep (leave the server's data folder)
+// Environment: KEHOU_BENCH_SYNC_TIMELINE=1 (with --profile: every request and read-write
+// transaction of the first sync in time order), KEHOU_BENCH_TRACE=<file> (a Chromium trace
+// of the first sync: every thread of every process, IndexedDB's backend included),
+// KEHOU_BENCH_POLL_MS (how often the first sync is looked at, default 10), and those
+// named where they are read (KEHOU_BENCH_VERBOSE, KEHOU_BENCH_*_PROFILE).
+// Every run prints the CPU each kind of process used during the first sync (Linux).
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +51,7 @@ import {
 	serverCounts,
 	type SeededTerm
 } from './support/client-term';
+import { cpuSince, cpuSnapshot } from './support/cpu-by-process';
 import { median, met, ms, percentile, table } from './support/stats';
 
 const { values: opts } = parseArgs({
@@ -72,6 +79,8 @@ interface FirstSyncRun {
 	times: FirstSyncTimes;
 	floor: FloorResult;
 	profile?: SyncProfile;
+	/** CPU used by each kind of process on the machine while it ran (cpu-by-process.ts). */
+	cpu: [string, number][];
 }
 
 interface RollRun {
@@ -159,12 +168,23 @@ async function oneRun(
 		await page.getByRole('textbox').first().fill(BENCH_USER.name);
 		await page.locator('input[type=password]').fill(BENCH_USER.password);
 		if (opts.profile) await startProfile(page);
+		// KEHOU_BENCH_TRACE=<file>: a Chromium trace of the first sync (every process's threads).
+		const trace = process.env.KEHOU_BENCH_TRACE;
+		if (trace) {
+			await browser.startTracing(page, {
+				path: trace,
+				categories: ['toplevel', 'IndexedDB', 'disabled-by-default-devtools.timeline']
+			});
+		}
+		const cpu0 = cpuSnapshot();
 		const times = await page.evaluate(signInAndWaitForFirstSync, {
 			replicas: dbs.map((db) => ({ db, idb: replicaIdb(db), docs: expected.docs[db] })),
 			readModel: READ_MODEL,
 			timeoutMs: 120_000,
-			pollMs: 10
+			pollMs: Number(process.env.KEHOU_BENCH_POLL_MS ?? 10)
 		});
+		const cpu = cpuSince(cpu0);
+		if (trace) await browser.stopTracing();
 		const profile = opts.profile ? await profileFirstSync(page) : undefined;
 		for (const db of dbs) {
 			const held = await page.evaluate(replicaDocCount, replicaIdb(db));
@@ -177,13 +197,19 @@ async function oneRun(
 			throw new Error(`read model holds ${marks} of ${expected.marks} marks after the first sync`);
 		}
 		const floor = await page.evaluate(writeFloor, { dbs, name: `bench-floor-${n}` });
-		const sync: FirstSyncRun = { docs, marks: expected.marks, times, floor, profile };
+		const sync: FirstSyncRun = { docs, marks: expected.marks, times, floor, profile, cpu };
 		log(
 			`\nrun ${n}: first sync of ${docs} documents (${expected.marks} marks) ` +
 				`${ms(times.done)} (replicas ${ms(times.allReplicas)}, read model ${ms(times.readModel)}, ` +
 				`badge ${ms(times.syncedBadge)}); floor ${ms(floor.writeMs)} ` +
 				`(${floor.docs} docs, ${(floor.bytes / 1e6).toFixed(1)} MB fetched in ${ms(floor.fetchMs)})`
 		);
+		if (cpu.length) {
+			log(
+				`run ${n}: CPU used during the first sync (${cpus().length} cores × ${ms(times.done)}): ` +
+					cpu.map(([kind, used]) => `${kind} ${ms(used)}`).join(', ')
+			);
+		}
 		if (profile) printProfile(profile);
 
 		const taps = await tapBench(page, server);

@@ -56,7 +56,7 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 	if (file) writeFileSync(file, JSON.stringify(profile));
 	const raw = await page.evaluate(() => {
 		const w = window as unknown as {
-			__txLog?: { db: string; stores: string[]; mode: string; done: number }[];
+			__txLog?: { db: string; stores: string[]; mode: string; start: number; done: number }[];
 		};
 		return {
 			resources: performance
@@ -65,12 +65,15 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 				.map((e) => ({
 					name: e.name,
 					start: e.startTime,
+					first: e.responseStart,
 					end: e.responseEnd,
 					bytes: e.encodedBodySize
 				})),
 			tx: (w.__txLog ?? []).filter((t) => t.mode === 'readwrite' && t.done >= 0)
 		};
 	});
+	// KEHOU_BENCH_SYNC_TIMELINE=1: every request and read-write transaction, in time order.
+	if (process.env.KEHOU_BENCH_SYNC_TIMELINE) printTimeline(raw, s.t0);
 	const byKind = new Map<string, SyncProfile['requests'][number]>();
 	for (const r of raw.resources) {
 		if (r.start < s.t0) continue;
@@ -105,6 +108,31 @@ export async function profileFirstSync(page: Page): Promise<SyncProfile> {
 		commits: [...byDb.values()].sort((a, b) => a.firstDone - b.firstDone),
 		cpu: cpuBreakdown(profile)
 	};
+}
+
+function printTimeline(
+	raw: {
+		resources: { name: string; start: number; first: number; end: number; bytes: number }[];
+		tx: { db: string; stores: string[]; start: number; done: number }[];
+	},
+	t0: number
+): void {
+	const t = (v: number) => (v - t0).toFixed(0).padStart(5);
+	const lines: [number, string][] = [
+		...raw.resources
+			.filter((r) => r.start >= t0)
+			.map((r): [number, string] => [
+				r.start,
+				`${t(r.start)} → ${t(r.first)} → ${t(r.end)}  ${requestKind(r.name)} ${(r.bytes / 1e3).toFixed(0)} kB`
+			]),
+		...raw.tx
+			.filter((x) => x.done >= t0)
+			.map((x): [number, string] => [
+				x.start,
+				`${t(x.start)} ⇒ ${t(x.done)}  tx ${x.db.replace('_pouch_kehou-replica-', 'replica ')} [${x.stores.join(',')}]`
+			])
+	];
+	for (const [, line] of lines.sort((a, b) => a[0] - b[0])) console.log(line);
 }
 
 function requestKind(url: string): string {
