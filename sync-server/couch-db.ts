@@ -110,16 +110,26 @@ function folderSize(dir: string): number {
  */
 const sizes = new Map<string, { seq: number | string; at: number; bytes: number }>();
 const SIZE_MAX_AGE_MS = 10_000;
+/** When expired sizes were last dropped: the map holds only recently asked databases. */
+let sweptAt = 0;
 
 function dbSize(storage: Storage, name: string, seq: number | string): number {
 	if (storage.backend.kind !== 'leveldb') return 0;
 	const now = Date.now();
+	if (now - sweptAt >= SIZE_MAX_AGE_MS) {
+		// An expired size is measured again anyway; a deleted database's is never asked again.
+		for (const [key, entry] of sizes) if (now - entry.at >= SIZE_MAX_AGE_MS) sizes.delete(key);
+		sweptAt = now;
+	}
 	const known = sizes.get(`${storage.dataDir}\0${name}`);
 	if (known && known.seq === seq && now - known.at < SIZE_MAX_AGE_MS) return known.bytes;
 	const bytes = folderSize(join(storage.dataDir, 'dbs', safeName(name)));
 	sizes.set(`${storage.dataDir}\0${name}`, { seq, at: now, bytes });
 	return bytes;
 }
+
+/** How many database sizes are kept (for tests). */
+export const keptSizes = () => sizes.size;
 
 export async function dbInfo(storage: Storage, name: string): Promise<Record<string, unknown>> {
 	const db = storage.db(name);

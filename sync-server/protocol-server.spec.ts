@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { keptSizes } from './couch-db';
 import { TEACHER, freshDb, raw, sharedServer } from './protocol-helpers';
 import { TEACHER_DB, startServer } from './test-helpers';
 
@@ -109,6 +110,23 @@ describe('databases', () => {
 		// Made again under the same name, it starts empty.
 		await raw(s.url, `/${name}`, { method: 'PUT' });
 		expect((await raw(s.url, `/${name}`)).json).toMatchObject({ doc_count: 0, doc_del_count: 0 });
+	});
+
+	it('keeps the sizes of recently described databases only', async () => {
+		const names = [freshDb(), freshDb(), freshDb()];
+		for (const name of names) await raw(s.url, `/${name}`, { method: 'PUT' });
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			for (const name of names) await raw(s.url, `/${name}`);
+			expect(keptSizes()).toBeGreaterThanOrEqual(3);
+			// Once a size has expired it is measured again anyway: older ones are dropped.
+			vi.setSystemTime(Date.now() + 60_000);
+			const info = await raw(s.url, `/${names[0]}`);
+			expect(info.json).toMatchObject({ db_name: names[0], sizes: { file: expect.any(Number) } });
+			expect(keptSizes()).toBe(1);
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it('refuses bad names with CouchDB’s reason and non-admins with 401', async () => {
