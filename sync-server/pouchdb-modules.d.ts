@@ -16,6 +16,8 @@ declare module 'pouchdb-replication' {
 // leveldown ships no types: the few calls storage-level.ts makes on it.
 declare module 'leveldown' {
 	interface LevelDown {
+		/** abstract-leveldown's state: 'new' | 'opening' | 'open' | 'closing' | 'closed'. */
+		readonly status: string;
 		getMany(
 			keys: string[],
 			options: { asBuffer: boolean; fillCache?: boolean },

@@ -113,9 +113,13 @@ export class LevelBackend implements StoreBackend {
 				ids.length === 0
 					? Promise.resolve(new Set())
 					: this.use(name, async (db) => {
-							// The handle is open (and stays so while this runs): its LevelDB is known.
-							await db.info();
-							const level = levels.get(location);
+							// The handle is acquired (and stays so while this runs); a handle just made
+							// may still be opening its LevelDB, which any PouchDB call waits for.
+							let level = levels.get(location);
+							if (level?.status !== 'open') {
+								await db.info();
+								level = levels.get(location);
+							}
 							if (!level) throw new Error(`no LevelDB open for ${name}`);
 							return knownIn(level, ids);
 						});
