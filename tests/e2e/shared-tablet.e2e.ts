@@ -63,6 +63,13 @@ test('a second teacher on the same tablet sees nothing of the first', async ({
 	await page.goto(`${server.url}/roll/svc-3-1`);
 	await expect(page.getByText('找不到这个班级')).toBeVisible();
 	await expect(page.getByTestId('student-tile')).toHaveCount(0);
+	// Nor its activity records or incident reports (the same guard on every group page).
+	for (const feature of ['activity', 'incident']) {
+		await page.goto(`${server.url}/${feature}/svc-3-1`);
+		await expect(page.getByTestId('group-missing')).toBeVisible();
+		await expect(page.getByText(firstClassName)).toHaveCount(0);
+		await expect(page.getByTestId(`${feature}-new`)).toHaveCount(0);
+	}
 	const replicas = await page.evaluate(async () =>
 		(await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.includes('svc-3-1'))
 	);
