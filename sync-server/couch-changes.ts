@@ -194,12 +194,26 @@ export async function handleChanges(
 		return_docs: true,
 		...filterOpts
 	};
+	// Where the store can, an unfiltered ascending page is read in batches (level-changes.ts)
+	// instead of PouchDB's one metadata read per row; the answer is the same.
+	const direct =
+		Object.keys(filterOpts).length === 0 && !descending && !base.attachments
+			? db().levelChanges
+			: undefined;
 	const run = (from: Seq, max?: number) =>
-		db().changes({
-			...base,
-			since: from,
-			...(max !== undefined ? { limit: max === 0 ? 1 : max } : {})
-		}) as Promise<{ results: Row[]; last_seq: number | string }>;
+		direct && typeof from === 'number'
+			? direct({
+					since: from,
+					limit: max === undefined ? undefined : max === 0 ? 1 : max,
+					style: base.style as 'all_docs' | 'main_only',
+					includeDocs: base.include_docs === true,
+					conflicts: base.conflicts === true
+				})
+			: (db().changes({
+					...base,
+					since: from,
+					...(max !== undefined ? { limit: max === 0 ? 1 : max } : {})
+				}) as Promise<{ results: Row[]; last_seq: number | string }>);
 
 	const wait = new Waiter(res, storage, name, opts.closing);
 	const slots = opts.feedSlots;

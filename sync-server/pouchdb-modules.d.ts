@@ -23,8 +23,31 @@ declare module 'leveldown' {
 			options: { asBuffer: boolean; fillCache?: boolean },
 			callback: (err: Error | null, values: Array<string | undefined>) => void
 		): void;
+		iterator(options: {
+			gt?: string;
+			lt?: string;
+			limit?: number;
+			keyAsBuffer?: boolean;
+			valueAsBuffer?: boolean;
+		}): LevelIterator;
+	}
+	interface LevelIterator {
+		next(callback: (err: Error | null, key?: string, value?: string) => void): void;
+		end(callback: (err?: Error | null) => void): void;
 	}
 	function leveldown(location: string): LevelDown;
 	export type { LevelDown };
 	export default leveldown;
+}
+
+// PouchDB's revision-tree helpers and its deep-JSON parser, as its LevelDB adapter uses them
+// (level-changes.ts reads that adapter's records).
+declare module 'pouchdb-merge' {
+	export function winningRev(metadata: unknown): string;
+	export function collectLeaves(revTree: unknown): { rev: string }[];
+	export function collectConflicts(metadata: unknown): string[];
+	export function isDeleted(metadata: unknown, rev?: string): boolean;
+}
+declare module 'pouchdb-json' {
+	export function safeJsonParse(text: string): unknown;
 }

@@ -12,6 +12,7 @@ import type { PouchDatabase, StoreBackend } from './storage';
 import { cachingGets } from './doc-cache';
 import { Pouch, facade } from './storage-pouch';
 import leveldown, { type LevelDown } from 'leveldown';
+import { levelChanges } from './level-changes';
 
 /**
  * The LevelDB under each served database's PouchDB, by folder, for reads PouchDB has no
@@ -109,20 +110,22 @@ export class LevelBackend implements StoreBackend {
 		if (!f) {
 			f = facade((fn) => this.use(name, fn));
 			const location = this.path(name);
+			// Reads PouchDB has no call for, on the LevelDB under the handle (acquired, and so
+			// kept open, while they run); a handle just made may still be opening its LevelDB,
+			// which any PouchDB call waits for.
+			const onLevel = <T>(fn: (level: LevelDown) => Promise<T>) =>
+				this.use(name, async (db) => {
+					let level = levels.get(location);
+					if (level?.status !== 'open') {
+						await db.info();
+						level = levels.get(location);
+					}
+					if (!level) throw new Error(`no LevelDB open for ${name}`);
+					return fn(level);
+				});
 			f.knownIds = (ids) =>
-				ids.length === 0
-					? Promise.resolve(new Set())
-					: this.use(name, async (db) => {
-							// The handle is acquired (and stays so while this runs); a handle just made
-							// may still be opening its LevelDB, which any PouchDB call waits for.
-							let level = levels.get(location);
-							if (level?.status !== 'open') {
-								await db.info();
-								level = levels.get(location);
-							}
-							if (!level) throw new Error(`no LevelDB open for ${name}`);
-							return knownIn(level, ids);
-						});
+				ids.length === 0 ? Promise.resolve(new Set()) : onLevel((level) => knownIn(level, ids));
+			f.levelChanges = (opts) => onLevel((level) => levelChanges(level, opts));
 			this.facades.set(name, f);
 		}
 		return f;

@@ -115,6 +115,88 @@ describe('LevelDB handles (LRU)', () => {
 		expect(await db.knownIds!([])).toEqual(new Set());
 	});
 
+	it('reads changes pages from LevelDB exactly as PouchDB answers them', async () => {
+		const storage = new Storage(tempDir(), { maxOpenDbs: 1 });
+		cleanups.push(() => storage.close());
+		await storage.init();
+		const db = storage.db('level-changes');
+		// Every kind of entry the by-sequence store holds: plain documents, updated ones
+		// (earlier entries superseded), a deletion, conflicts (the losing branch written after
+		// the winner, and a deleted branch), attachments, a design document, non-ASCII ids,
+		// and a local document (never in the feed).
+		await db.bulkDocs(
+			['plain', 'mark:01JQ中文', 'a b/c?d', 'gone', 'split', 'edited', 'later'].map((_id, n) => ({
+				_id,
+				n,
+				flag: n % 2 === 0,
+				nested: { list: [1, null, 'x'] }
+			}))
+		);
+		const edited = await db.get('edited');
+		await db.put({ ...edited, n: 99 });
+		const gone = await db.get('gone');
+		await db.remove('gone', gone._rev as string);
+		await db.bulkDocs(
+			[
+				{ _id: 'split', _rev: '1-aaa', side: 'a' },
+				{ _id: 'split', _rev: '2-zzz', _revisions: { start: 2, ids: ['zzz', 'aaa'] }, side: 'z' },
+				{ _id: 'split', _rev: '3-bbb', _revisions: { start: 3, ids: ['bbb', 'b2', 'b1'] } }
+			],
+			{ new_edits: false }
+		);
+		await db.bulkDocs([{ _id: 'split', _rev: '1-000', _deleted: true }], { new_edits: false });
+		await db.put({
+			_id: 'photo',
+			_attachments: { 'a.txt': { content_type: 'text/plain', data: 'aGVsbG8=' } }
+		});
+		await db.put({ _id: '_design/v', views: {} });
+		await db.put({ _id: '_local/checkpoint', last_seq: 3 });
+		const later = await db.get('later');
+		await db.put({ ...later, n: 100 });
+		const { update_seq: top } = (await db.info()) as { update_seq: number };
+
+		const cases: { since: number; limit?: number; style: 'all_docs' | 'main_only' }[] = [];
+		for (const since of [0, 1, 3, 7, top - 1, top])
+			for (const limit of [undefined, 1, 2, 3, 5, 1000])
+				for (const style of ['all_docs', 'main_only'] as const) cases.push({ since, limit, style });
+		for (const c of cases)
+			for (const includeDocs of [true, false])
+				for (const conflicts of [true, false]) {
+					const opts = { ...c, includeDocs, conflicts };
+					const pouch = await db.changes({
+						since: c.since,
+						style: c.style,
+						include_docs: includeDocs,
+						conflicts,
+						return_docs: true,
+						...(c.limit !== undefined ? { limit: c.limit } : {})
+					});
+					expect(await db.levelChanges!(opts), JSON.stringify(opts)).toEqual({
+						results: pouch.results,
+						last_seq: pouch.last_seq
+					});
+				}
+		// The handle was closed (another database took it) and is opened again for the read.
+		await storage.db('level-other').info();
+		const again = await db.levelChanges!({
+			since: 0,
+			style: 'all_docs',
+			includeDocs: true,
+			conflicts: true
+		});
+		expect(again.results.map((r) => r.id)).toEqual([
+			'plain',
+			'mark:01JQ中文',
+			'a b/c?d',
+			'edited',
+			'gone',
+			'split',
+			'photo',
+			'_design/v',
+			'later'
+		]);
+	});
+
 	it('serves 20 databases over HTTP with KEHOU_MAX_OPEN_DBS=3', async () => {
 		const r = await startServer({ demo: false, storage: { maxOpenDbs: 3 } });
 		cleanups.push(() => r.stop());

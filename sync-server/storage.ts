@@ -12,6 +12,7 @@ import { DbUpdates } from './db-updates';
 import { ReadCache } from './read-cache';
 import { CouchBackend, type CouchOptions } from './storage-couch';
 import { LevelBackend } from './storage-level';
+import type { LevelChangeRow, LevelChangesOptions } from './level-changes';
 
 export { safeName } from './storage-level';
 
@@ -53,6 +54,13 @@ export interface PouchDatabase {
 	 * the store; only where the store can (the LevelDB store), else callers read each id.
 	 */
 	knownIds?(ids: string[]): Promise<Set<string>>;
+	/**
+	 * A page of the changes feed as PouchDB's `changes` answers it (no filter, ascending, no
+	 * attachment bodies), read in batches; only where the store can (the LevelDB store).
+	 */
+	levelChanges?(
+		opts: LevelChangesOptions
+	): Promise<{ results: LevelChangeRow[]; last_seq: number }>;
 }
 
 export interface BulkGetResult {
