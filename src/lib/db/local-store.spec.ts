@@ -178,7 +178,7 @@ describe('LocalStore.wipe', () => {
 		await store.wipe();
 
 		for (const name of [db, closed]) expect((await openLocal(name).info()).doc_count).toBe(0);
-		expect(await dump(rm)).toEqual({ students: [], groups: [], marks: [] });
+		expect(await dump(rm)).toEqual({ students: [], groups: [], marks: [], dayDocs: [], docs: [] });
 		expect(await rm.outbox.count()).toBe(0);
 		expect(await rm.cursors.count()).toBe(0);
 		expect(store.openDbs).toEqual([]);

@@ -2,7 +2,7 @@
 // the same document always yields the same rows, so replays are harmless.
 import type { Table } from 'dexie';
 import type { PouchDoc } from './pouch';
-import type { MarkDayRow, MarkRow, ReadModel } from './read-model';
+import type { DocRow, MarkRow, ReadModel } from './read-model';
 
 const strip = (doc: PouchDoc) => {
 	const row: Record<string, unknown> = {};
@@ -30,21 +30,23 @@ export async function projectDocs(
 		students: new Map<string, unknown>(),
 		groups: new Map<string, unknown>(),
 		marks: new Map<string, unknown>(),
+		dayDocs: new Map<string, unknown>(),
 		docs: new Map<string, unknown>()
 	};
 	const dels = {
 		students: new Set<string>(),
 		groups: new Set<string>(),
 		marks: new Set<string>(),
+		dayDocs: new Set<string>(),
 		docs: new Set<string>()
 	};
-	// Marks go to their day's row (`markDays`), not a table of their own.
-	type Table = keyof typeof puts;
-	const put = (t: Table, key: string, row: unknown) => {
+	// Marks go to their day's row (`markDays`), a day's events to theirs (`dayDocs`).
+	type Dest = keyof typeof puts;
+	const put = (t: Dest, key: string, row: unknown) => {
 		dels[t].delete(key);
 		puts[t].set(key, row);
 	};
-	const del = (t: Table, key: string) => {
+	const del = (t: Dest, key: string) => {
 		puts[t].delete(key);
 		dels[t].add(key);
 	};
@@ -69,7 +71,8 @@ export async function projectDocs(
 		}
 		if (doc._deleted) {
 			if (prefix === 'student' || prefix === 'group' || prefix === 'mark')
-				del(`${prefix}s` as Table, id);
+				del(`${prefix}s` as Dest, id);
+			else if (DAY_ROW_TYPES.has(prefix)) del('dayDocs', doc._id);
 			else del('docs', doc._id);
 			continue;
 		}
@@ -79,14 +82,15 @@ export async function projectDocs(
 			case 'mark':
 				put(`${type}s`, String(doc.id ?? id), strip(doc));
 				break;
-			default:
-				if (type)
-					put('docs', doc._id, {
-						...strip(doc),
-						_id: doc._id,
-						type,
-						kGroupDays: groupDayKeys(doc, type)
-					});
+			default: {
+				if (!type) break;
+				const row = { ...strip(doc), _id: doc._id, type, kGroupDays: groupDayKeys(doc, type) };
+				put(
+					DAY_ROW_TYPES.has(type) && typeof doc.date === 'string' ? 'dayDocs' : 'docs',
+					doc._id,
+					row
+				);
+			}
 		}
 	}
 	for (const t of ['students', 'groups', 'docs'] as const) {
@@ -95,7 +99,30 @@ export async function projectDocs(
 		const rows = opts.skipUnchanged ? await changedOnly(rm, t, puts[t]) : [...puts[t].values()];
 		if (rows.length) await putRows(rm.table(t), rows);
 	}
-	await writeMarks(rm, [...puts.marks.values()] as MarkRow[], dels.marks);
+	await writeDays(
+		rm.markDays as unknown as DayTable,
+		'marks',
+		[...puts.marks.values()].flatMap((m) => {
+			const mark = m as MarkRow;
+			// A mark without its group or day (never valid) could be found by no screen.
+			if (typeof mark.groupId !== 'string' || typeof mark.date !== 'string') return [];
+			return [{ groupId: mark.groupId, date: mark.date, id: mark.id, item: mark }];
+		}),
+		dels.marks
+	);
+	await writeDays(
+		rm.dayDocs as unknown as DayTable,
+		'docs',
+		[...puts.dayDocs.values()].flatMap((d) => {
+			const row = d as DocRow;
+			// In the row of every group the event concerns, on its day.
+			return row.kGroupDays.map((key) => {
+				const bar = key.lastIndexOf('|');
+				return { groupId: key.slice(0, bar), date: key.slice(bar + 1), id: row._id, item: row };
+			});
+		}),
+		dels.dayDocs
+	);
 	// Only rows that exist need deleting: most documents never had a conflict.
 	if (clean.size) {
 		const stale = await rm.conflicts
@@ -122,42 +149,67 @@ async function putRows(table: Table, rows: unknown[]): Promise<void> {
 	}
 }
 
-/** Merges marks into their days' rows (and removes deleted ones). */
-async function writeMarks(rm: ReadModel, marks: MarkRow[], deleted: Set<string>) {
+/** What `writeDays` merges: an item (a mark, a day event) and the group-day row it joins. */
+interface DayItem {
+	groupId: string;
+	date: string;
+	id: string;
+	item: MarkRow | DocRow;
+}
+
+type DayRow = { groupId: string; date: string } & Record<string, unknown>;
+type DayTable = Table<DayRow, [string, string]>;
+
+/**
+ * Merges items into their group-day rows (`markDays`' `marks`, `dayDocs`' `docs`), oldest
+ * id first, and removes deleted ones. Items are events, never edited, moved or deleted
+ * (MarkDayRow, DayDocsRow).
+ */
+async function writeDays(
+	table: DayTable,
+	field: 'marks' | 'docs',
+	items: DayItem[],
+	deleted: Set<string>
+) {
+	const idOf = (x: unknown) =>
+		String((x as { id?: unknown; _id?: unknown })[field === 'marks' ? 'id' : '_id']);
 	if (deleted.size) {
-		// Never happens in practice (marks are never deleted, see MarkDayRow), so a deleted
-		// mark, which names no day, is looked for in every row.
-		const days = await rm.markDays.filter((d) => d.marks.some((m) => deleted.has(m.id))).toArray();
-		for (const d of days) d.marks = d.marks.filter((m) => !deleted.has(m.id));
-		if (days.length) await putRows(rm.markDays, days);
+		// Never happens in practice, so a deleted item, which names no day, is looked for
+		// in every row.
+		const days = await table
+			.filter((d) => (d[field] as unknown[]).some((x) => deleted.has(idOf(x))))
+			.toArray();
+		for (const d of days) d[field] = (d[field] as unknown[]).filter((x) => !deleted.has(idOf(x)));
+		if (days.length) await putRows(table, days);
 	}
-	const byDay = new Map<string, MarkRow[]>();
-	for (const m of marks) {
-		// A mark without its group or day (never valid) could be found by no screen.
-		if (typeof m.groupId !== 'string' || typeof m.date !== 'string') continue;
-		const key = JSON.stringify([m.groupId, m.date]);
+	const byDay = new Map<string, DayItem[]>();
+	for (const it of items) {
+		const key = JSON.stringify([it.groupId, it.date]);
 		const list = byDay.get(key);
-		if (list) list.push(m);
-		else byDay.set(key, [m]);
+		if (list) list.push(it);
+		else byDay.set(key, [it]);
 	}
 	if (byDay.size === 0) return;
 	const keys = [...byDay.keys()].map((k) => JSON.parse(k) as [string, string]);
-	const existing = await rm.markDays.bulkGet(keys);
-	const rows: MarkDayRow[] = keys.flatMap(([groupId, date], i) => {
-		const merged = new Map((existing[i]?.marks ?? []).map((m) => [m.id, m]));
+	const existing = await table.bulkGet(keys);
+	const rows: DayRow[] = keys.flatMap(([groupId, date], i) => {
+		const held = (existing[i]?.[field] ?? []) as unknown[];
+		const merged = new Map(held.map((x) => [idOf(x), x]));
 		let changed = !existing[i];
-		for (const m of byDay.get(JSON.stringify([groupId, date])) ?? []) {
-			changed ||= !same(merged.get(m.id), m);
-			merged.set(m.id, m);
+		for (const it of byDay.get(JSON.stringify([groupId, date])) ?? []) {
+			changed ||= !same(merged.get(it.id), it.item);
+			merged.set(it.id, it.item);
 		}
-		// A replay of marks already in their row (the projector following the replica after
+		// A replay of items already in their row (the projector following the replica after
 		// the app's own write) writes nothing, so the screens reading the row are not woken
 		// a second time for the same tap.
 		if (!changed) return [];
-		const list = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-		return [{ groupId, date, marks: list }];
+		const list = [...merged.entries()]
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([, x]) => x);
+		return [{ groupId, date, [field]: list }];
 	});
-	if (rows.length) await putRows(rm.markDays, rows);
+	if (rows.length) await putRows(table, rows);
 }
 
 /** Deep equality of JSON values, whatever the order of keys (stored rows may differ). */
@@ -187,6 +239,13 @@ async function changedOnly(
 	const stored = await rm.table(t).bulkGet(keys);
 	return keys.flatMap((k, i) => (same(stored[i], rows.get(k)) ? [] : [rows.get(k)]));
 }
+
+/**
+ * The day events a session's screen reads a day at a time, many per day: kept in their
+ * group-day rows (`dayDocs`), not as rows of `docs`. Incidents stay in `docs`: few, and
+ * their list reads every day's.
+ */
+const DAY_ROW_TYPES: ReadonlySet<string> = new Set(['arrival', 'handover', 'release', 'care-log']);
 
 /** The events of one day, found by `<groupId>|<date>`; all else is `<groupId>|`. */
 const DAY_EVENTS: ReadonlySet<string> = new Set([

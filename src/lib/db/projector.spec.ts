@@ -97,7 +97,7 @@ describe('projector', () => {
 });
 
 describe('LocalStore.rebuild', () => {
-	it('reproduces exactly the same students, groups and marks after the tables were damaged', async () => {
+	it('reproduces exactly the same students, groups, marks and day events after the tables were damaged', async () => {
 		const { rm, store, db } = fresh();
 		const club = `${db}-club`;
 		stores.push(store);
@@ -114,6 +114,24 @@ describe('LocalStore.rebuild', () => {
 		);
 		await store.write(club, [group('club-chess', '国际象棋'), doc(students[2])]);
 		await store.write(club, [doc(makeMark(students[2].id, 'late', { groupId: 'club-chess' }))]);
+		// A day's events, one of them in two groups' rows, and an undated document.
+		await store.write(db, [
+			doc({
+				_id: 'arrival:a1',
+				type: 'arrival',
+				groupId: 'svc-3-1',
+				studentId: students[0].id,
+				date: '2026-11-30'
+			}),
+			doc({
+				_id: 'handover:h1',
+				type: 'handover',
+				groupId: 'svc-3-1',
+				date: '2026-11-30',
+				to: { kind: 'group', groupId: 'club-chess' }
+			}),
+			doc({ _id: 'enrollment:e1', type: 'enrollment', groupId: 'svc-3-1' })
+		]);
 		// One document that reached a replica directly, and one later revision.
 		await openLocal(db).put(doc(makeMark(students[1].id, 'leave', { date: '2026-12-01' })));
 		const s0 = await store.replica(db).get(students[0]._id);
@@ -125,9 +143,16 @@ describe('LocalStore.rebuild', () => {
 		expect(before.students).toHaveLength(3);
 		expect(before.groups).toHaveLength(2);
 		expect(before.marks).toHaveLength(4);
+		expect(before.dayDocs.map((d) => [d.groupId, d.docs.length])).toEqual([
+			['club-chess', 1],
+			['svc-3-1', 2]
+		]);
+		expect(before.docs.map((d) => d._id)).toEqual(['enrollment:e1']);
 
 		// Damage: a cleared table, an edited row, a stray row and a missing row.
 		await rm.markDays.clear();
+		await rm.dayDocs.delete(['club-chess', '2026-11-30']);
+		await rm.docs.clear();
 		await rm.students.update(students[0].id, { name: '错误' });
 		await rm.groups.put({
 			id: 'ghost',
@@ -168,7 +193,7 @@ describe("the projector after the app's own write", () => {
 		const putsTo = (table: string) =>
 			bulkPut.mock.contexts.filter((t) => (t as { name: string }).name === table).length;
 		const dayPuts = { calls: () => putsTo('markDays') };
-		const docPuts = { calls: () => putsTo('docs') };
+		const docPuts = { calls: () => putsTo('dayDocs') };
 
 		await store.write(db, [doc(makeMark(student.id, 'present'))]);
 		await store.write(db, [
@@ -216,17 +241,20 @@ describe('documents by group and day', () => {
 		stores.push(store);
 		await store.open([db]);
 
-		const ids = async (...keys: string[]) =>
-			(await rm.docs.where('kGroupDays').anyOf(keys).toArray()).map((d) => d._id).sort();
-		expect(await ids('g1|2026-11-30', 'g1|')).toEqual([
-			'enrollment:e1',
-			'handover:h1',
-			'leave:l1',
-			'release:r1'
-		]);
-		expect(await ids('club|2026-11-30', 'club|')).toEqual(['handover:h1']);
-		expect(await ids('g2|2026-11-27', 'g2|')).toEqual(['leave:l1']);
-		expect(await ids('g1|2026-11-27')).toEqual(['release:r0']);
+		// A day's events are in their group-day row; everything else is a row of `docs`.
+		const day = async (groupId: string, date: string) =>
+			((await rm.dayDocs.get([groupId, date]))?.docs ?? []).map((d) => d._id);
+		const undated = async (groupId: string) =>
+			(await rm.docs.where('kGroupDays').equals(`${groupId}|`).toArray()).map((d) => d._id).sort();
+		expect(await day('g1', '2026-11-30')).toEqual(['handover:h1', 'release:r1']);
+		expect(await undated('g1')).toEqual(['enrollment:e1', 'leave:l1']);
+		expect(await day('club', '2026-11-30')).toEqual(['handover:h1']);
+		expect(await undated('club')).toEqual([]);
+		expect(await day('g2', '2026-11-27')).toEqual([]);
+		expect(await undated('g2')).toEqual(['leave:l1']);
+		expect(await day('g1', '2026-11-27')).toEqual(['release:r0']);
+		expect(await rm.docs.where('type').anyOf(['release', 'handover']).count()).toBe(0);
+		expect(await rm.dayDocs.count()).toBe(3);
 	});
 });
 
@@ -237,7 +265,14 @@ describe('read model v4', () => {
 		const name = `${unused.name}-v3`;
 		const student = makeStudent();
 		const marks = [makeMark(student.id, 'present'), makeMark(student.id, 'late')];
-		await openLocal(db).bulkDocs([doc(student), ...marks.map(doc)]);
+		const release = {
+			_id: 'release:r1',
+			type: 'release',
+			groupId: 'g1',
+			date: '2026-11-30',
+			studentId: student.id
+		};
+		await openLocal(db).bulkDocs([doc(student), ...marks.map(doc), doc(release)]);
 		// The read model as v3 left it: marks in their own table, everything projected.
 		const v3 = new Dexie(name);
 		v3.version(1).stores({
@@ -252,6 +287,7 @@ describe('read model v4', () => {
 		v3.version(3).stores({ docs: '_id, type, [type+groupId], date, *kGroups' });
 		await v3.table('marks').bulkPut(marks);
 		await v3.table('students').put(student);
+		await v3.table('docs').put({ ...release, kGroups: ['g1'] });
 		await v3.table('cursors').put({ db, seq: (await openLocal(db).info()).update_seq });
 		await v3.table('device').bulkPut([
 			{ key: 'deviceId', value: 'dev-kept' },
@@ -268,6 +304,11 @@ describe('read model v4', () => {
 		expect(rm.tables.map((t) => t.name)).not.toContain('marks');
 		expect((await allMarks(rm)).map((m) => m.id)).toEqual(marks.map((m) => m.id).sort());
 		expect(await rm.students.get(student.id)).toMatchObject({ name: student.name });
+		// Through every later version too: a day's events end in their group-day row (v6).
+		expect((await rm.dayDocs.get(['g1', '2026-11-30']))?.docs.map((d) => d._id)).toEqual([
+			'release:r1'
+		]);
+		expect(await rm.docs.get('release:r1')).toBeUndefined();
 		// Device state stays, but a pull cut short cannot resume into emptied tables.
 		expect(await store.deviceId()).toBe('dev-kept');
 		expect(await store.getDevice(`initialPull:${db}`)).toMatchObject({ state: 'done' });
@@ -278,8 +319,8 @@ describe('read model v4', () => {
 describe('live queries while pages are projected', () => {
 	it("a page of other days' records wakes no screen showing today; one of today's does", async () => {
 		const { rm } = fresh();
-		const today = (groupId: string) =>
-			rm.docs.where('kGroupDays').equals(`${groupId}|2026-11-30`).toArray();
+		const today = async (groupId: string) =>
+			(await rm.dayDocs.get([groupId, '2026-11-30']))?.docs ?? [];
 		const seen: number[] = [];
 		const sub = liveQuery(() => today('g1')).subscribe((rows) => seen.push(rows.length));
 		try {
@@ -307,7 +348,9 @@ describe('live queries while pages are projected', () => {
 			});
 			await vi.waitFor(() => expect(seen.at(-1)).toBe(1));
 			expect(seen).toEqual([0, 1]);
-			expect(await rm.docs.count()).toBe(301);
+			// 300 releases on 28 days of October, and today's: 29 rows.
+			expect(await rm.dayDocs.count()).toBe(29);
+			expect((await rm.dayDocs.toArray()).reduce((n, d) => n + d.docs.length, 0)).toBe(301);
 		} finally {
 			sub.unsubscribe();
 		}

@@ -21,8 +21,21 @@ export interface MarkDayRow {
 }
 
 /**
- * Any other replicated document (term, slots, pickups, enrollments, arrivals, handovers,
- * releases, care logs, …), kept whole. `kGroupDays` has one `<groupId>|<day>` key for
+ * The day events of one group on one day that a session's screen reads (arrivals,
+ * handovers, releases, care logs: `DAY_ROW_TYPES`, projection.ts), in one row, oldest id
+ * first; a handover is in the rows of both groups it concerns. Like `MarkDayRow`, a term
+ * is ~180 rows instead of thousands with their index entries (README, Benchmarks), and
+ * relies on events never being edited or deleted.
+ */
+export interface DayDocsRow {
+	groupId: string;
+	date: string;
+	docs: DocRow[];
+}
+
+/**
+ * Any other replicated document (term, slots, pickups, enrollments, leave notices,
+ * incidents, …), kept whole. `kGroupDays` has one `<groupId>|<day>` key for
  * every group the document concerns (its own, a handover's receiver, an arrival's sender,
  * a leave notice's groups), so that a group's screen finds what was mirrored into it from
  * elsewhere; `<day>` is the date of a day's event (arrival, handover, release, care log,
@@ -71,6 +84,7 @@ export class ReadModel extends Dexie {
 	students!: Table<StudentRow, string>;
 	groups!: Table<GroupRow, string>;
 	markDays!: Table<MarkDayRow, [string, string]>;
+	dayDocs!: Table<DayDocsRow, [string, string]>;
 	outbox!: Table<OutboxRow, string>;
 	cursors!: Table<CursorRow, string>;
 	conflicts!: Table<ConflictRow, string>;
@@ -108,6 +122,10 @@ export class ReadModel extends Dexie {
 		this.version(5)
 			.stores({ docs: '_id, type, [type+groupId], *kGroupDays' })
 			.upgrade(rebuildDerived);
+		// v6: a day's arrivals, handovers, releases and care logs in one row per group and day
+		// (`dayDocs`): as rows of `docs` with four index entries each they were a third of a
+		// first sync's read model.
+		this.version(6).stores({ dayDocs: '[groupId+date]' }).upgrade(rebuildDerived);
 	}
 }
 
@@ -117,7 +135,10 @@ export class ReadModel extends Dexie {
  * the emptied tables, so it is forgotten (ordinary replication takes over).
  */
 async function rebuildDerived(tx: Transaction): Promise<void> {
-	for (const t of DERIVED_TABLES) await tx.table(t).clear();
+	// An upgrade from an older version runs each step's function in turn: a table a later
+	// version adds is not there yet.
+	const present = tx.idbtrans.db.objectStoreNames;
+	for (const t of DERIVED_TABLES) if (present.contains(t)) await tx.table(t).clear();
 	const loading = await tx
 		.table('device')
 		.where('key')
@@ -132,6 +153,7 @@ export const DERIVED_TABLES = [
 	'students',
 	'groups',
 	'markDays',
+	'dayDocs',
 	'docs',
 	'conflicts',
 	'cursors'

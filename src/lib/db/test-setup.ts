@@ -53,6 +53,10 @@ export async function dump(rm: ReadModelT) {
 	return {
 		students: byId(await rm.students.toArray()),
 		groups: byId(await rm.groups.toArray()),
-		marks: byId((await rm.markDays.toArray()).flatMap((d) => d.marks))
+		marks: byId((await rm.markDays.toArray()).flatMap((d) => d.marks)),
+		dayDocs: (await rm.dayDocs.toArray()).sort((a, b) =>
+			`${a.groupId}|${a.date}`.localeCompare(`${b.groupId}|${b.date}`)
+		),
+		docs: (await rm.docs.toArray()).sort((a, b) => a._id.localeCompare(b._id))
 	};
 }

@@ -49,9 +49,10 @@ export async function loadDay(groupId: string, date: string): Promise<DayData> {
 	const [students, marks, concerning, terms, school] = await Promise.all([
 		readModel.students.where('groupId').equals(groupId).toArray(),
 		readModel.markDays.get([groupId, date]).then((day) => day?.marks ?? []),
-		// The day's events and the group's undated documents, not a term of releases.
+		// The day's events (their group-day row) and the group's undated documents, not a
+		// term of releases.
 		Promise.all([
-			readModel.docs.where('kGroupDays').equals(`${groupId}|${date}`).toArray(),
+			readModel.dayDocs.get([groupId, date]).then((day) => day?.docs ?? []),
 			readModel.docs.where('kGroupDays').equals(`${groupId}|`).toArray()
 		]).then(([day, undated]) => [...day, ...undated]),
 		readModel.docs.where('type').equals('term').toArray(),
