@@ -4,8 +4,7 @@
 // next page is already on its way. It replaces the replicator's first walk (changes →
 // `_revs_diff` → `_bulk_get` per batch, then the push half's re-walk of everything it
 // pulled), which costs several times more. Live replication then starts from where this
-// ended (see `SyncOptions.since`), as soon as the last page is in the replica: its first
-// round overlaps the read model's last page. Invariants:
+// ended (see `SyncOptions.since`). Invariants:
 //  - app writes to the replica and this pull's page writes take turns (`LoadSession.run`)
 //    and the projector waits (LocalStore), so after each page the replica's update_seq
 //    covers exactly what is projected (app writes project themselves): the projector's
@@ -135,15 +134,8 @@ async function getJson<T>(url: string, signal?: AbortSignal, body?: unknown): Pr
 	return (await res.json().catch(network)) as T;
 }
 
-/**
- * Pulls the whole server database into an empty (or resumed) replica. Resolves once every
- * page is in the replica and PouchDB knows its sequence, with where live replication must
- * start; the read model may still be taking the last page then (`projected`), so live sync
- * begins while it does. The projector must stay paused until `projected` settles.
- */
-export async function initialPull(
-	a: InitialPullArgs
-): Promise<{ pull: Seq; push: Seq; projected: Promise<void> }> {
+/** Pulls the whole server database into an empty (or resumed) replica. */
+export async function initialPull(a: InitialPullArgs): Promise<{ pull: Seq; push: Seq }> {
 	const limit = a.pageSize ?? PAGE_SIZE;
 	const fetchPage = (since: Seq, n = limit) => {
 		const q = `since=${encodeURIComponent(String(since))}&limit=${n}&include_docs=true&style=all_docs`;
@@ -180,28 +172,21 @@ export async function initialPull(
 				projecting = settled(project(a, docs, rec));
 				a.onPage?.(page.results.length);
 			} else {
-				const done = record('done', page.last_seq);
-				projecting = settled(
-					projecting.then(async () => {
-						await a.rm.device.put({ key: initialPullKey(a.dbName), value: done });
-					})
-				);
+				await projecting;
+				await a.rm.device.put({
+					key: initialPullKey(a.dbName),
+					value: record('done', page.last_seq)
+				});
 			}
 			remoteSeq = page.last_seq;
 		}
-		// PouchDB must know the replica's sequence before live sync writes to it.
-		await a.session.run(() => freshen(a.local, a.session));
-	} catch (e) {
-		// Never leave a projection running behind a failed pull: the projector resumes after
-		// it, and a late page would move its cursor back.
+		await projecting;
+	} finally {
+		// Never leave a projection running behind the caller: the projector resumes after
+		// this, and a late page would move its cursor back.
 		await projecting.catch(() => {});
-		throw e;
 	}
-	return {
-		pull: remoteSeq,
-		push: a.session.pushFrom ?? a.session.localSeq,
-		projected: projecting
-	};
+	return { pull: remoteSeq, push: a.session.pushFrom ?? a.session.localSeq };
 }
 
 /** A promise that may wait unobserved for a while without counting as unhandled. */

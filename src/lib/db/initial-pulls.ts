@@ -1,10 +1,8 @@
 // When and how an initial pull (initial-pull.ts) runs for each replica of a LocalStore:
 // one at a time per database, only into an empty replica or to resume an interrupted
 // pull, with the replica's projector paused and app writes taking turns with the pages.
-// Invariants: the answer for a database (where live sync starts) stays the same until
-// `settled` says live replication has written its checkpoints there; it comes once the
-// last page is in the replica, and the projector stays paused until that page is in the
-// read model too (`finished`, which `LocalStore.caughtUp` waits for).
+// Invariant: the answer for a database (where live sync starts) stays the same until
+// `settled` says live replication has written its checkpoints there.
 import { reportStorageError } from './errors';
 import {
 	HttpError,
@@ -71,17 +69,12 @@ export class InitialPulls {
 		const result = prev.then(() => this.#run(dbName, origin, opts));
 		this.#queues.set(
 			dbName,
-			result.then((r) => r?.finished).catch(() => {})
+			result.then(
+				() => {},
+				() => {}
+			)
 		);
-		return result.then((r) => (r ? { pull: r.pull, push: r.push } : null));
-	}
-
-	/**
-	 * Resolves once no pull of this database is in progress any more: its last page is in
-	 * the read model and the projector follows the replica again.
-	 */
-	async finished(dbName: string): Promise<void> {
-		await this.#queues.get(dbName);
+		return result;
 	}
 
 	/** Live replication has completed a round from the pull's sequences. */
@@ -92,12 +85,9 @@ export class InitialPulls {
 	/** Stops a pull in progress and waits until it has. */
 	async stop(dbName: string): Promise<void> {
 		const load = this.#loads.get(dbName);
-		if (load) {
-			load.abort.abort();
-			await load.done.catch(() => {});
-		}
-		// A pull that has returned may still be writing its last page into the read model.
-		await this.finished(dbName);
+		if (!load) return;
+		load.abort.abort();
+		await load.done.catch(() => {});
 	}
 
 	async stopAll(): Promise<void> {
@@ -108,7 +98,7 @@ export class InitialPulls {
 		dbName: string,
 		origin: string,
 		opts: PullOptions
-	): Promise<{ pull: Seq; push: Seq; finished?: Promise<void> } | null> {
+	): Promise<{ pull: Seq; push: Seq } | null> {
 		opts.signal?.throwIfAborted();
 		const replica = this.replica(dbName);
 		if (!replica) throw new Error(`database not open: ${dbName}`);
@@ -142,20 +132,8 @@ export class InitialPulls {
 		};
 		this.#loads.set(dbName, load);
 		await replica.suspend();
-		// Once the last page is in the read model: app writes queued behind it go first, then
-		// writes go straight through and the projector follows the replica again.
-		const end = async () => {
-			await load.run(async () => {
-				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
-				// PouchDB must know the replica's sequence before anything else writes to it.
-				await freshen(replica.db, load).catch(reportStorageError);
-			});
-			opts.signal?.removeEventListener('abort', onAbort);
-			await replica.resume();
-		};
-		let pulled: Awaited<ReturnType<typeof initialPull>>;
 		try {
-			const pulling = initialPull({
+			const pulled = initialPull({
 				dbName,
 				local: replica.db,
 				rm: this.rm,
@@ -166,10 +144,8 @@ export class InitialPulls {
 				onPage: opts.onPage,
 				pageSize: opts.pageSize ?? this.pageSize
 			});
-			load.done = pulling.then((p) => p.projected);
-			// Awaited only by `stop`; a failed pull is reported below.
-			load.done.catch(() => {});
-			pulled = await pulling;
+			load.done = pulled;
+			return await pulled;
 		} catch (e) {
 			// The network or the server: try again later, from the last page. Anything else
 			// (a document the replica refuses) would fail the same way every time: leave it
@@ -179,14 +155,17 @@ export class InitialPulls {
 				const failed: InitialPullRecord = { state: 'failed', remoteSeq: 0, localSeq: 0 };
 				await this.rm.device.put({ key, value: failed }).catch(() => {});
 			}
-			await end();
 			throw e;
+		} finally {
+			// App writes queued behind the last page go first; then writes go straight through.
+			await load.run(async () => {
+				if (this.#loads.get(dbName) === load) this.#loads.delete(dbName);
+				// PouchDB must know the replica's sequence before anything else writes to it.
+				await freshen(replica.db, load).catch(reportStorageError);
+			});
+			opts.signal?.removeEventListener('abort', onAbort);
+			await replica.resume();
 		}
-		// Live sync may start now (PouchDB knows the replica's sequence): its first requests
-		// overlap the read model's last page. A failed last page is not lost: the projector
-		// resumes from its cursor, which moved only with the pages written.
-		const finished = pulled.projected.catch(reportStorageError).then(end);
-		return { pull: pulled.pull, push: pulled.push, finished };
 	}
 }
 

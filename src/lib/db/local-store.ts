@@ -349,8 +349,6 @@ export class LocalStore {
 
 	/** Resolves once the read model holds everything the replica holds now. */
 	async caughtUp(dbName: string): Promise<void> {
-		// An initial pull's last page may still be on its way into the read model.
-		await this.#initialPulls.finished(dbName);
 		await this.#feeds.get(dbName)?.catchUp();
 	}
 }
