@@ -1,9 +1,11 @@
 // `npm run bench:client`: what a teacher's tablet feels, in headless Chromium against the
 // real sync-server (same origin, loopback). Figures are printed, never asserted.
 //   1. first sync — sign in on a fresh browser profile with a full term on the server
-//      (two groups, ~10,000 documents), until every document is in the PouchDB replicas,
-//      the Dexie read model's projector has reached each replica's last change (every mark
-//      is then in it: checked after the clock stops) and the badge says synced; the floor:
+//      (two groups, ~10,000 documents). The first sync (the target) runs from the moment
+//      the app is signed in (`/_kehou/me` answered) until every document is in the PouchDB
+//      replicas and the Dexie read model's projector has reached each replica's last change
+//      (every mark is then in it: checked after the clock stops); the teacher's whole wait,
+//      from the sign-in tap until the badge says synced, is reported beside it. The floor:
 //      the same documents put into a fresh IndexedDB object store in one transaction.
 //   2. tap to screen — 45 taps on the roll screen: tap → tile's new status in the DOM,
 //      → next frame, and → the mark's IndexedDB commits (PouchDB replica, read model).
@@ -184,6 +186,9 @@ async function oneRun(
 			pollMs: Number(process.env.KEHOU_BENCH_POLL_MS ?? 10)
 		});
 		const cpu = cpuSince(cpu0);
+		if (times.signedIn < 0 || times.firstChanges < 0) {
+			throw new Error(`no sign-in or first page seen: ${JSON.stringify(times)}`);
+		}
 		if (trace) await browser.stopTracing();
 		const profile = opts.profile ? await profileFirstSync(page) : undefined;
 		for (const db of dbs) {
@@ -389,57 +394,54 @@ function report(runs: Run[]) {
 		taps.map((t) => t.dom),
 		95
 	);
+	// The first sync as the issue words it: the documents into PouchDB and the read model,
+	// from the moment the app is signed in (`/_kehou/me` answered) and starts on them. The
+	// teacher's whole wait adds the sign-in before it (the server's password hash) and live
+	// sync's first round after it (the badge); it is reported beside, without a target.
+	const t = (r: (typeof runs)[number]) => r.sync.times;
+	const stored = median(
+		runs.map((r) => Math.max(t(r).allReplicas, t(r).readModel) - t(r).signedIn)
+	);
+	const storedRatio = stored / floor;
+	const row = (label: string, v: number, target = ''): string[] => [
+		label,
+		ms(v),
+		`${(v / floor).toFixed(1)}×`,
+		'',
+		target
+	];
 	log(`\n=== client bench: medians over ${runs.length} runs ===`);
 	log(
 		table([
 			['first sync', 'time', 'ratio to floor', 'docs/s', 'target'],
 			[
-				`sign-in → all ${docs} docs in PouchDB + read model`,
+				`signed in → all ${docs} docs in PouchDB + read model`,
+				ms(stored),
+				`${storedRatio.toFixed(1)}×`,
+				(docs / (stored / 1000)).toFixed(0),
+				`≤ ${TARGET_RATIO}× floor: ${met(storedRatio <= TARGET_RATIO)}; < 10 s: ${met(stored < TARGET_SYNC_MS)}`
+			],
+			row('  … replicas complete', median(runs.map((r) => t(r).allReplicas - t(r).signedIn))),
+			row('  … read model complete', median(runs.map((r) => t(r).readModel - t(r).signedIn))),
+			[
+				`the teacher's wait: sign-in tap → badge "synced"`,
 				ms(done),
 				`${ratio.toFixed(1)}×`,
-				(docs / (done / 1000)).toFixed(0),
-				`≤ ${TARGET_RATIO}× floor: ${met(ratio <= TARGET_RATIO)}; < 10 s: ${met(done < TARGET_SYNC_MS)}`
-			],
-			[
-				'  … replicas complete',
-				ms(median(runs.map((r) => r.sync.times.allReplicas))),
-				`${(median(runs.map((r) => r.sync.times.allReplicas)) / floor).toFixed(1)}×`,
 				'',
-				''
+				`< 10 s: ${met(done < TARGET_SYNC_MS)}`
 			],
-			['  … read model complete', ms(median(runs.map((r) => r.sync.times.readModel))), '', '', ''],
-			[
-				'  of which sign-in (tap → first `_changes`)',
-				ms(median(runs.map((r) => r.sync.times.firstChanges))),
-				`${(median(runs.map((r) => r.sync.times.firstChanges)) / floor).toFixed(1)}×`,
-				'',
-				''
-			],
-			[
-				'  the sync alone (first `_changes` → all)',
-				ms(median(runs.map((r) => r.sync.times.done - r.sync.times.firstChanges))),
-				`${(median(runs.map((r) => r.sync.times.done - r.sync.times.firstChanges)) / floor).toFixed(1)}×`,
-				'',
-				''
-			],
-			(() => {
-				// The issue's own wording: documents into PouchDB and the read model, from the
-				// first request for them; the badge (live sync's first round) not waited for.
-				const stored = median(
-					runs.map(
-						(r) =>
-							Math.max(r.sync.times.allReplicas, r.sync.times.readModel) - r.sync.times.firstChanges
-					)
-				);
-				return [
-					'  … until all is in PouchDB + read model',
-					ms(stored),
-					`${(stored / floor).toFixed(1)}×`,
-					'',
-					''
-				];
-			})(),
-			['  … badge "synced"', ms(median(runs.map((r) => r.sync.times.syncedBadge))), '', '', ''],
+			row(
+				'  … of which signing in (tap → `/_kehou/me` answered)',
+				median(runs.map((r) => t(r).signedIn))
+			),
+			row(
+				"  … of which live sync's first round (all stored → badge)",
+				median(runs.map((r) => t(r).syncedBadge - Math.max(t(r).allReplicas, t(r).readModel)))
+			),
+			row(
+				'  first `_changes` → all stored (the pages alone)',
+				median(runs.map((r) => Math.max(t(r).allReplicas, t(r).readModel) - t(r).firstChanges))
+			),
 			[
 				'floor: one IndexedDB transaction',
 				ms(floor),
