@@ -197,6 +197,47 @@ describe('LevelDB handles (LRU)', () => {
 		]);
 	});
 
+	it('misses no change when documents are written while its pages are read', async () => {
+		const storage = new Storage(tempDir());
+		cleanups.push(() => storage.close());
+		await storage.init();
+		const db = storage.db('level-changes-busy');
+		await db.bulkDocs(Array.from({ length: 60 }, (_, i) => ({ _id: `d${i}`, n: 0 })));
+		const latest = new Map<string, string>();
+		let since = 0;
+		for (let round = 0; ; round++) {
+			// Writes racing the read: updates of documents already given and not yet given,
+			// and new ones.
+			const writing =
+				round < 25
+					? (async () => {
+							for (const id of [`d${(round * 7) % 60}`, `d${(round * 13 + 5) % 60}`]) {
+								const doc = await db.get(id);
+								await db.put({ ...doc, n: round });
+							}
+							await db.put({ _id: `new${round}`, n: round });
+						})()
+					: Promise.resolve();
+			const page = await db.levelChanges!({
+				since,
+				limit: 7,
+				style: 'main_only',
+				includeDocs: false,
+				conflicts: false
+			});
+			await writing;
+			for (const row of page.results) latest.set(row.id, row.changes[0].rev);
+			if (page.results.length === 0 && round >= 25) break;
+			if (page.results.length > 0) {
+				expect(page.last_seq).toBeGreaterThan(since);
+				since = page.last_seq;
+			}
+		}
+		const all = (await db.allDocs()) as { rows: { id: string; value: { rev: string } }[] };
+		expect(all.rows.length).toBe(85);
+		expect(new Map(all.rows.map((r) => [r.id, r.value.rev]))).toEqual(latest);
+	});
+
 	it('serves 20 databases over HTTP with KEHOU_MAX_OPEN_DBS=3', async () => {
 		const r = await startServer({ demo: false, storage: { maxOpenDbs: 3 } });
 		cleanups.push(() => r.stop());
