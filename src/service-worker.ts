@@ -14,12 +14,18 @@ declare const self: ServiceWorkerGlobalScope;
 
 const SHELL = '/index.html';
 
-precacheAndRoute([
-	// Hashed build output is immutable: its URL is its revision.
-	...build.map((url) => ({ url, revision: null })),
-	...files.map((url) => ({ url, revision: version })),
-	{ url: SHELL, revision: version }
-]);
+precacheAndRoute(
+	[
+		// Hashed build output is immutable: its URL is its revision.
+		...build.map((url) => ({ url, revision: null })),
+		...files.map((url) => ({ url, revision: version })),
+		{ url: SHELL, revision: version }
+	],
+	// Not `/` → `/index.html`: a `fetch('/')` is the server's CouchDB welcome, which PouchDB
+	// reads for a replication's id (the shell there made it fall back to another id). A
+	// navigation to `/` gets the shell from the navigation route below.
+	{ directoryIndex: '' }
+);
 cleanupOutdatedCaches();
 
 // Every in-app navigation gets the shell; the SPA router takes it from there. Only

@@ -15,6 +15,14 @@ test('the app and its data load with the server stopped', async ({ server, openD
 	await expect(app.groupCard('svc-3-1')).toBeVisible();
 	await app.waitForServiceWorker();
 	await app.waitForFirstSync();
+	// The service worker serves the shell to navigations only: the server's CouchDB welcome
+	// (which PouchDB reads for the replication's id) still comes from the server.
+	const welcome = await page.evaluate(async () => {
+		const res = await fetch('/', { headers: { Accept: 'application/json' } });
+		return { type: res.headers.get('content-type'), body: await res.text() };
+	});
+	expect(welcome.type).toMatch(/^application\/json/);
+	expect(JSON.parse(welcome.body)).toMatchObject({ couchdb: 'Welcome' });
 	await app.groupCard('svc-3-1').click();
 	const roll = new RollPage(page);
 	await expect(roll.tiles().first()).toBeVisible();
