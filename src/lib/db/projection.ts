@@ -72,8 +72,11 @@ export async function projectDocs(
 		if (doc._deleted) {
 			if (prefix === 'student' || prefix === 'group' || prefix === 'mark')
 				del(`${prefix}s` as Dest, id);
-			else if (DAY_ROW_TYPES.has(prefix)) del('dayDocs', doc._id);
-			else del('docs', doc._id);
+			else {
+				// A day event without its date (never valid) was kept in `docs`: look in both.
+				if (DAY_ROW_TYPES.has(prefix)) del('dayDocs', doc._id);
+				del('docs', doc._id);
+			}
 			continue;
 		}
 		switch (type) {

@@ -221,6 +221,36 @@ describe("the projector after the app's own write", () => {
 });
 
 describe('documents by group and day', () => {
+	it('removes a deleted day event from every row it was in, dated or not', async () => {
+		const { rm } = fresh();
+		const project = (docs: PouchDoc[]) =>
+			rm.transaction('rw', [...DERIVED_TABLES], async () => {
+				await projectDocs(rm, docs, 'db');
+			});
+		await project([
+			doc({
+				_id: 'handover:h1',
+				type: 'handover',
+				groupId: 'g1',
+				date: '2026-11-30',
+				to: { kind: 'group', groupId: 'club' }
+			}),
+			doc({ _id: 'release:r1', type: 'release', groupId: 'g1', date: '2026-11-30' }),
+			// Never valid (no date), but it must not outlive its deletion either.
+			doc({ _id: 'release:nodate', type: 'release', groupId: 'g1' })
+		]);
+		expect(await rm.docs.get('release:nodate')).toBeDefined();
+		await project([
+			{ _id: 'handover:h1', _rev: '2-b', _deleted: true },
+			{ _id: 'release:nodate', _rev: '2-c', _deleted: true }
+		]);
+		const ids = async (groupId: string) =>
+			((await rm.dayDocs.get([groupId, '2026-11-30']))?.docs ?? []).map((d) => d._id);
+		expect(await ids('g1')).toEqual(['release:r1']);
+		expect(await ids('club')).toEqual([]);
+		expect(await rm.docs.get('release:nodate')).toBeUndefined();
+	});
+
 	it('keys the events of a day by their date and everything else as undated, in every group concerned', async () => {
 		const { rm, db } = fresh();
 		const replica = openLocal(db);
