@@ -233,7 +233,7 @@ describe('LevelDB handles (LRU)', () => {
 				since = page.last_seq;
 			}
 		}
-		const all = (await db.allDocs()) as { rows: { id: string; value: { rev: string } }[] };
+		const all = (await db.allDocs({})) as { rows: { id: string; value: { rev: string } }[] };
 		expect(all.rows.length).toBe(85);
 		expect(new Map(all.rows.map((r) => [r.id, r.value.rev]))).toEqual(latest);
 	});
