@@ -221,6 +221,19 @@ describe("the projector after the app's own write", () => {
 });
 
 describe('documents by group and day', () => {
+	/** A handover from g1 to the club, and a release in g1, on 2026-11-30. */
+	const handover = doc({
+		_id: 'handover:h1',
+		type: 'handover',
+		groupId: 'g1',
+		date: '2026-11-30',
+		to: { kind: 'group', groupId: 'club' }
+	});
+	const release = doc({ _id: 'release:r1', type: 'release', groupId: 'g1', date: '2026-11-30' });
+	/** The ids in one group's row of one day. */
+	const dayIds = async (rm: ReadModel, groupId: string, date = '2026-11-30') =>
+		((await rm.dayDocs.get([groupId, date]))?.docs ?? []).map((d) => d._id);
+
 	it('removes a deleted day event from every row it was in, dated or not', async () => {
 		const { rm } = fresh();
 		const project = (docs: PouchDoc[]) =>
@@ -228,14 +241,8 @@ describe('documents by group and day', () => {
 				await projectDocs(rm, docs, 'db');
 			});
 		await project([
-			doc({
-				_id: 'handover:h1',
-				type: 'handover',
-				groupId: 'g1',
-				date: '2026-11-30',
-				to: { kind: 'group', groupId: 'club' }
-			}),
-			doc({ _id: 'release:r1', type: 'release', groupId: 'g1', date: '2026-11-30' }),
+			handover,
+			release,
 			// Never valid (no date), but it must not outlive its deletion either.
 			doc({ _id: 'release:nodate', type: 'release', groupId: 'g1' })
 		]);
@@ -244,10 +251,8 @@ describe('documents by group and day', () => {
 			{ _id: 'handover:h1', _rev: '2-b', _deleted: true },
 			{ _id: 'release:nodate', _rev: '2-c', _deleted: true }
 		]);
-		const ids = async (groupId: string) =>
-			((await rm.dayDocs.get([groupId, '2026-11-30']))?.docs ?? []).map((d) => d._id);
-		expect(await ids('g1')).toEqual(['release:r1']);
-		expect(await ids('club')).toEqual([]);
+		expect(await dayIds(rm, 'g1')).toEqual(['release:r1']);
+		expect(await dayIds(rm, 'club')).toEqual([]);
 		expect(await rm.docs.get('release:nodate')).toBeUndefined();
 	});
 
@@ -255,15 +260,9 @@ describe('documents by group and day', () => {
 		const { rm, db } = fresh();
 		const replica = openLocal(db);
 		await replica.bulkDocs([
-			doc({ _id: 'release:r1', type: 'release', groupId: 'g1', date: '2026-11-30' }),
+			release,
 			doc({ _id: 'release:r0', type: 'release', groupId: 'g1', date: '2026-11-27' }),
-			doc({
-				_id: 'handover:h1',
-				type: 'handover',
-				groupId: 'g1',
-				date: '2026-11-30',
-				to: { kind: 'group', groupId: 'club' }
-			}),
+			handover,
 			doc({ _id: 'enrollment:e1', type: 'enrollment', groupId: 'g1', effective: '2026-09-01' }),
 			doc({ _id: 'leave:l1', type: 'leave', groupIds: ['g1', 'g2'], firstDay: '2026-11-30' })
 		]);
@@ -272,8 +271,7 @@ describe('documents by group and day', () => {
 		await store.open([db]);
 
 		// A day's events are in their group-day row; everything else is a row of `docs`.
-		const day = async (groupId: string, date: string) =>
-			((await rm.dayDocs.get([groupId, date]))?.docs ?? []).map((d) => d._id);
+		const day = (groupId: string, date: string) => dayIds(rm, groupId, date);
 		const undated = async (groupId: string) =>
 			(await rm.docs.where('kGroupDays').equals(`${groupId}|`).toArray()).map((d) => d._id).sort();
 		expect(await day('g1', '2026-11-30')).toEqual(['handover:h1', 'release:r1']);

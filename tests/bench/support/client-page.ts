@@ -98,16 +98,20 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 	// Nothing is in a replica before the first page is asked for, and looking earlier is not
 	// free: opening a replica the app has not created yet is an aborted upgrade each time,
 	// in the backend the app's sign-in and replica creation wait on.
-	const firstPageAsked = () =>
-		performance
+	/** ms from the tap to the first request whose URL has `part` starting (or answered). */
+	const firstRequest = (part: string, at: 'start' | 'end' = 'start') => {
+		const times = performance
 			.getEntriesByType('resource')
-			.some((e) => e.startTime >= t0 && e.name.includes('/_changes?'));
+			.filter((e) => e.startTime >= t0 && e.name.includes(part))
+			.map((e) => (at === 'start' ? e.startTime : (e as PerformanceResourceTiming).responseEnd));
+		return times.length ? Math.round(Math.min(...times) - t0) : -1;
+	};
 	let asked = false;
 	while (performance.now() - t0 < exp.timeoutMs) {
 		await new Promise((r) => setTimeout(r, exp.pollMs));
 		times.polls++;
 		const now = () => Math.round(performance.now() - t0);
-		asked ||= firstPageAsked();
+		asked ||= firstRequest('/_changes?') >= 0;
 		if (!asked) continue;
 		for (const r of exp.replicas) {
 			if (
@@ -133,16 +137,8 @@ export async function signInAndWaitForFirstSync(exp: FirstSyncExpect): Promise<F
 		if (times.allReplicas >= 0 && times.readModel >= 0 && times.syncedBadge >= 0) {
 			times.done = Math.max(times.allReplicas, times.readModel, times.syncedBadge);
 			for (const db of open.values()) db.close();
-			const first = performance
-				.getEntriesByType('resource')
-				.filter((e) => e.startTime >= t0 && e.name.includes('/_changes?'))
-				.map((e) => e.startTime - t0);
-			times.firstChanges = first.length ? Math.round(Math.min(...first)) : -1;
-			const me = performance
-				.getEntriesByType('resource')
-				.filter((e) => e.startTime >= t0 && e.name.includes('/_kehou/me'))
-				.map((e) => (e as PerformanceResourceTiming).responseEnd - t0);
-			times.signedIn = me.length ? Math.round(Math.min(...me)) : -1;
+			times.firstChanges = firstRequest('/_changes?');
+			times.signedIn = firstRequest('/_kehou/me', 'end');
 			return times;
 		}
 	}
